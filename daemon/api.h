@@ -1,0 +1,20 @@
+/*
+ * api: the handlers of the HTTP API contract (shared/spec/api.md). Each takes
+ * an authenticated struct http_call (see http.h) and answers it exactly once.
+ */
+#ifndef CCM_API_H
+#define CCM_API_H
+
+struct http_call;
+
+void api_healthz(struct http_call *call);
+void api_readyz(struct http_call *call);
+void api_events_post(struct http_call *call);     /* ingest.c */
+void api_kpis_get(struct http_call *call);        /* api_kpi.c */
+void api_kpis_series_get(struct http_call *call); /* api_kpi.c */
+void api_queue_put(struct http_call *call);       /* api_admin.c */
+void api_queue_get(struct http_call *call);       /* api_admin.c */
+void api_targets_put(struct http_call *call);     /* api_admin.c */
+void api_targets_get(struct http_call *call);     /* api_admin.c */
+
+#endif

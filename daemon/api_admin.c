@@ -1,0 +1,438 @@
+/*
+ * api_admin: configuration endpoints (PUT/GET /v1/queues/NAME, PUT/GET
+ * /v1/targets) and health (/healthz, /readyz). Settings and targets are
+ * versioned by effective date (KPI definitions, "Targets"); a settings change
+ * rebuilds the affected interval aggregates in the same transaction.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "api.h"
+#include "calendar.h"
+#include "db.h"
+#include "http.h"
+#include "kpi.h"
+#include "scope.h"
+#include "server.h"
+#include "tenant.h"
+
+/* Owns the parameter strings of one admin statement until its answer. */
+struct api_admin_call {
+    struct http_call *call;
+    char texts[8][160];
+    char scope_text[SCOPE_TEXT_MAX];
+    char *queue;
+    json_t *echo; /* the stored version, echoed back */
+};
+
+static void api_admin_call_free(struct api_admin_call *admin)
+{
+    json_decref(admin->echo);
+    free(admin->queue);
+    free(admin);
+}
+
+static void api_admin_reply_db_error(struct http_call *call, const struct db_result *result)
+{
+    if (result->connection_failed)
+        http_reply_error(call, 503, "database_unavailable",
+                         "the database is not reachable; nothing was changed, retry later", NULL);
+    else
+        http_reply_error(call, 500, "storage_failed", "the change could not be stored", NULL);
+}
+
+static void api_admin_on_stored(const struct db_result *result, void *user_data)
+{
+    struct api_admin_call *admin = user_data;
+    if (!result->ok) {
+        api_admin_reply_db_error(admin->call, result);
+    } else {
+        http_reply_json(admin->call, 200, json_incref(admin->echo));
+    }
+    api_admin_call_free(admin);
+}
+
+/* An effective_from: absent/null -> "-infinity"; else YYYY-MM-DD. */
+static int api_admin_effective_from(json_t *body, char out[16], struct ccm_error *error)
+{
+    json_t *value = json_object_get(body, "effective_from");
+    int32_t day;
+    if (!value || json_is_null(value)) {
+        snprintf(out, 16, "-infinity");
+        return 0;
+    }
+    if (!json_is_string(value) ||
+        calendar_parse_date(json_string_value(value), json_string_length(value), &day, error))
+        return ccm_error_set(error, "effective_from must be a date YYYY-MM-DD");
+    calendar_format_date(day, out);
+    return 0;
+}
+
+static bool api_admin_only_keys(json_t *body, const char *const *allowed, char *unknown,
+                                size_t unknown_size)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach(body, key, value)
+    {
+        bool ok = false;
+        (void)value;
+        for (const char *const *a = allowed; *a; a++)
+            ok |= strcmp(*a, key) == 0;
+        if (!ok) {
+            snprintf(unknown, unknown_size, "%s", key);
+            return false;
+        }
+    }
+    return true;
+}
+
+static int api_admin_optional_int(json_t *body, const char *key, long minimum, long maximum,
+                                  char out[160], const char **param, struct ccm_error *error)
+{
+    json_t *value = json_object_get(body, key);
+    *param = NULL;
+    if (!value || json_is_null(value))
+        return 0;
+    if (!json_is_integer(value) || json_integer_value(value) < minimum ||
+        json_integer_value(value) > maximum)
+        return ccm_error_set(error, "%s must be a whole number from %ld to %ld", key, minimum,
+                             maximum);
+    snprintf(out, 160, "%lld", (long long)json_integer_value(value));
+    *param = out;
+    return 0;
+}
+
+void api_queue_put(struct http_call *call)
+{
+    static const char *const allowed[] = {"service",         "sl_threshold_s", "sl_formula",
+                                          "short_abandon_s", "effective_from", NULL};
+    const char *name = call->path + strlen("/v1/queues/");
+    struct api_admin_call *admin;
+    struct db_statement statement = {0};
+    struct ccm_error error;
+    json_t *body, *service, *formula;
+    char unknown[80], message[CCM_ERROR_MESSAGE_MAX + 64];
+    struct scope check;
+    char scope_text[SCOPE_TEXT_MAX + 8];
+
+    snprintf(scope_text, sizeof scope_text, "queue:%s", name);
+    if (strchr(name, '/') || scope_parse(scope_text, &check, &error)) {
+        http_reply_error(call, 400, "bad_queue",
+                         "the queue name must be 1-128 characters "
+                         "without '/' or control characters",
+                         NULL);
+        return;
+    }
+    body = http_body_json_object(call);
+    if (!body)
+        return;
+    admin = calloc(1, sizeof *admin);
+    if (!admin || !(admin->queue = strdup(name))) {
+        free(admin);
+        json_decref(body);
+        http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
+        return;
+    }
+    admin->call = call;
+    statement.sql = "SELECT ccm_queue_settings_put($1::bigint, $2, $3::date, $4, $5::integer, $6,"
+                    " $7::integer)";
+    statement.param_count = 7;
+    statement.params[0] = call->tenant->id_text;
+    statement.params[1] = admin->queue;
+    if (!api_admin_only_keys(body, allowed, unknown, sizeof unknown)) {
+        snprintf(message, sizeof message,
+                 "unknown key \"%s\" (known: service, sl_threshold_s, sl_formula, "
+                 "short_abandon_s, effective_from)",
+                 unknown);
+        goto invalid_message;
+    }
+    if (api_admin_effective_from(body, admin->texts[0], &error))
+        goto invalid;
+    statement.params[2] = admin->texts[0];
+    service = json_object_get(body, "service");
+    if (service && !json_is_null(service)) {
+        if (!json_is_string(service) || json_string_length(service) > 128 ||
+            strlen(json_string_value(service)) != json_string_length(service)) {
+            ccm_error_set(&error, "service must be a string of at most 128 characters (\"\" "
+                                  "takes the queue out of its service)");
+            goto invalid;
+        }
+        snprintf(admin->texts[1], sizeof admin->texts[1], "%s", json_string_value(service));
+        statement.params[3] = admin->texts[1];
+    }
+    if (api_admin_optional_int(body, "sl_threshold_s", 0, 7 * 86400, admin->texts[2],
+                               &statement.params[4], &error))
+        goto invalid;
+    formula = json_object_get(body, "sl_formula");
+    if (formula && !json_is_null(formula)) {
+        const char *f = json_is_string(formula) ? json_string_value(formula) : "";
+        if (strcmp(f, "abandons_count") && strcmp(f, "abandons_ignored") &&
+            strcmp(f, "answered_only") && strcmp(f, "abandons_positive")) {
+            ccm_error_set(&error, "sl_formula must be abandons_count, abandons_ignored, "
+                                  "answered_only or abandons_positive");
+            goto invalid;
+        }
+        snprintf(admin->texts[3], sizeof admin->texts[3], "%s", f);
+        statement.params[5] = admin->texts[3];
+    }
+    if (api_admin_optional_int(body, "short_abandon_s", 0, 86400, admin->texts[4],
+                               &statement.params[6], &error))
+        goto invalid;
+
+    admin->echo = json_deep_copy(body);
+    json_object_set_new(admin->echo, "queue", json_string(name));
+    if (strcmp(admin->texts[0], "-infinity") == 0)
+        json_object_set_new(admin->echo, "effective_from", json_null());
+    json_decref(body);
+    if (db_pool_submit(call->server->readers, &statement, 1, api_admin_on_stored, admin)) {
+        http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
+        api_admin_call_free(admin);
+    }
+    return;
+
+invalid:
+    snprintf(message, sizeof message, "%s", error.message);
+invalid_message:
+    json_decref(body);
+    api_admin_call_free(admin);
+    http_reply_error(call, 422, "invalid_settings", message, NULL);
+}
+
+static void api_admin_on_queue(const struct db_result *result, void *user_data)
+{
+    struct api_admin_call *admin = user_data;
+    json_t *versions;
+    PGresult *rows;
+
+    if (!result->ok) {
+        api_admin_reply_db_error(admin->call, result);
+        api_admin_call_free(admin);
+        return;
+    }
+    rows = result->results[0];
+    versions = json_array();
+    for (int r = 0; r < PQntuples(rows); r++) {
+        json_t *version = json_object();
+        json_object_set_new(version, "effective_from",
+                            PQgetisnull(rows, r, 0) ? json_null()
+                                                    : json_string(PQgetvalue(rows, r, 0)));
+        json_object_set_new(version, "service",
+                            PQgetisnull(rows, r, 1) ? json_null()
+                                                    : json_string(PQgetvalue(rows, r, 1)));
+        json_object_set_new(version, "sl_threshold_s",
+                            json_integer(strtoll(PQgetvalue(rows, r, 2), NULL, 10)));
+        json_object_set_new(version, "sl_formula", json_string(PQgetvalue(rows, r, 3)));
+        json_object_set_new(version, "short_abandon_s",
+                            json_integer(strtoll(PQgetvalue(rows, r, 4), NULL, 10)));
+        json_array_append_new(versions, version);
+    }
+    http_reply_json(admin->call, 200,
+                    json_pack("{s:s, s:o}", "queue", admin->queue, "versions", versions));
+    api_admin_call_free(admin);
+}
+
+void api_queue_get(struct http_call *call)
+{
+    struct api_admin_call *admin = calloc(1, sizeof *admin);
+    struct db_statement statement = {0};
+
+    if (!admin || !(admin->queue = strdup(call->path + strlen("/v1/queues/")))) {
+        free(admin);
+        http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
+        return;
+    }
+    admin->call = call;
+    statement.sql = "SELECT CASE WHEN valid_from = '-infinity' THEN NULL ELSE valid_from::text END,"
+                    " nullif(service, ''), sl_threshold_s, sl_formula, short_abandon_s"
+                    " FROM queue_settings_resolved WHERE tenant_id = $1 AND queue = $2"
+                    " ORDER BY valid_from";
+    statement.param_count = 2;
+    statement.params[0] = call->tenant->id_text;
+    statement.params[1] = admin->queue;
+    if (db_pool_submit(call->server->readers, &statement, 1, api_admin_on_queue, admin)) {
+        http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
+        api_admin_call_free(admin);
+    }
+}
+
+void api_targets_put(struct http_call *call)
+{
+    static const char *const allowed[] = {"scope", "kpi", "value", "amber", "effective_from", NULL};
+    struct api_admin_call *admin;
+    struct db_statement statement = {0};
+    struct ccm_error error;
+    struct scope scope;
+    json_t *body, *kpi, *value, *amber;
+    char unknown[80], message[CCM_ERROR_MESSAGE_MAX + 64];
+    int key;
+
+    body = http_body_json_object(call);
+    if (!body)
+        return;
+    admin = calloc(1, sizeof *admin);
+    if (!admin) {
+        json_decref(body);
+        http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
+        return;
+    }
+    admin->call = call;
+    if (!api_admin_only_keys(body, allowed, unknown, sizeof unknown)) {
+        ccm_error_set(&error,
+                      "unknown key \"%s\" (known: scope, kpi, value, amber, "
+                      "effective_from)",
+                      unknown);
+        goto invalid;
+    }
+    if (!json_is_string(json_object_get(body, "scope")) ||
+        scope_parse(json_string_value(json_object_get(body, "scope")), &scope, &error)) {
+        if (!json_is_string(json_object_get(body, "scope")))
+            ccm_error_set(&error, "scope is required: tenant, queue:NAME or service:NAME");
+        goto invalid;
+    }
+    scope_format(&scope, admin->scope_text, sizeof admin->scope_text);
+    kpi = json_object_get(body, "kpi");
+    key = json_is_string(kpi) ? kpi_from_name(json_string_value(kpi)) : -1;
+    if (key < 0) {
+        ccm_error_set(&error, "kpi must be one of the KPI keys (e.g. answered_pct, asa_s, "
+                              "abandoned_pct, service_level_pct, fcr_pct, aht_s)");
+        goto invalid;
+    }
+    value = json_object_get(body, "value");
+    if (!json_is_number(value)) {
+        ccm_error_set(&error, "value is required and must be a number");
+        goto invalid;
+    }
+    amber = json_object_get(body, "amber");
+    if (amber && !json_is_null(amber) && (!json_is_number(amber) || json_number_value(amber) < 0)) {
+        ccm_error_set(&error, "amber must be a number >= 0 (the tolerance of an amber status)");
+        goto invalid;
+    }
+    if (api_admin_effective_from(body, admin->texts[0], &error))
+        goto invalid;
+    snprintf(admin->texts[1], sizeof admin->texts[1], "%s", kpi_name((enum kpi_key)key));
+    snprintf(admin->texts[2], sizeof admin->texts[2], "%.17g", json_number_value(value));
+    statement.sql = "INSERT INTO targets (tenant_id, scope, kpi, effective_from, value, amber)"
+                    " VALUES ($1, $2, $3, $4::date, $5::double precision, $6::double precision)"
+                    " ON CONFLICT (tenant_id, scope, kpi, effective_from) DO UPDATE SET"
+                    " value = excluded.value, amber = excluded.amber, updated_at = now()";
+    statement.param_count = 6;
+    statement.params[0] = call->tenant->id_text;
+    statement.params[1] = admin->scope_text;
+    statement.params[2] = admin->texts[1];
+    statement.params[3] = admin->texts[0];
+    statement.params[4] = admin->texts[2];
+    if (amber && !json_is_null(amber)) {
+        snprintf(admin->texts[3], sizeof admin->texts[3], "%.17g", json_number_value(amber));
+        statement.params[5] = admin->texts[3];
+    }
+    admin->echo = json_deep_copy(body);
+    json_object_set_new(admin->echo, "scope", json_string(admin->scope_text));
+    if (strcmp(admin->texts[0], "-infinity") == 0)
+        json_object_set_new(admin->echo, "effective_from", json_null());
+    json_decref(body);
+    if (db_pool_submit(call->server->readers, &statement, 1, api_admin_on_stored, admin)) {
+        http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
+        api_admin_call_free(admin);
+    }
+    return;
+
+invalid:
+    snprintf(message, sizeof message, "%s", error.message);
+    json_decref(body);
+    api_admin_call_free(admin);
+    http_reply_error(call, 422, "invalid_target", message, NULL);
+}
+
+static void api_admin_on_targets(const struct db_result *result, void *user_data)
+{
+    struct api_admin_call *admin = user_data;
+    json_t *targets;
+    PGresult *rows;
+
+    if (!result->ok) {
+        api_admin_reply_db_error(admin->call, result);
+        api_admin_call_free(admin);
+        return;
+    }
+    rows = result->results[0];
+    targets = json_array();
+    for (int r = 0; r < PQntuples(rows); r++) {
+        json_t *target =
+            json_pack("{s:s, s:s, s:f}", "scope", PQgetvalue(rows, r, 0), "kpi",
+                      PQgetvalue(rows, r, 1), "value", strtod(PQgetvalue(rows, r, 3), NULL));
+        json_object_set_new(target, "effective_from",
+                            PQgetisnull(rows, r, 2) ? json_null()
+                                                    : json_string(PQgetvalue(rows, r, 2)));
+        json_object_set_new(target, "amber",
+                            PQgetisnull(rows, r, 4)
+                                ? json_null()
+                                : json_real(strtod(PQgetvalue(rows, r, 4), NULL)));
+        json_array_append_new(targets, target);
+    }
+    http_reply_json(admin->call, 200, json_pack("{s:o}", "targets", targets));
+    api_admin_call_free(admin);
+}
+
+void api_targets_get(struct http_call *call)
+{
+    struct api_admin_call *admin = calloc(1, sizeof *admin);
+    struct db_statement statement = {0};
+    const char *scope_text = http_query(call, "scope");
+    struct scope scope;
+    struct ccm_error error;
+
+    if (!admin) {
+        http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
+        return;
+    }
+    admin->call = call;
+    if (scope_text) {
+        if (scope_parse(scope_text, &scope, &error)) {
+            free(admin);
+            http_reply_error(call, 400, "bad_scope", error.message, NULL);
+            return;
+        }
+        scope_format(&scope, admin->scope_text, sizeof admin->scope_text);
+    }
+    statement.sql = "SELECT scope, kpi, CASE WHEN effective_from = '-infinity' THEN NULL"
+                    " ELSE effective_from::text END, value, amber FROM targets"
+                    " WHERE tenant_id = $1 AND ($2::text IS NULL OR scope = $2)"
+                    " ORDER BY scope, kpi, effective_from";
+    statement.param_count = 2;
+    statement.params[0] = call->tenant->id_text;
+    statement.params[1] = scope_text ? admin->scope_text : NULL;
+    if (db_pool_submit(call->server->readers, &statement, 1, api_admin_on_targets, admin)) {
+        http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
+        api_admin_call_free(admin);
+    }
+}
+
+void api_healthz(struct http_call *call)
+{
+    http_reply_json(call, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+static void api_on_ready(const struct db_result *result, void *user_data)
+{
+    struct http_call *call = user_data;
+    if (result->ok)
+        http_reply_json(call, 200, json_pack("{s:s}", "status", "ready"));
+    else
+        http_reply_error(call, 503, "database_unavailable", "the database is not reachable", NULL);
+}
+
+void api_readyz(struct http_call *call)
+{
+    struct db_statement statement = {.sql = "SELECT 1", .param_count = 0};
+    if (!db_pool_is_ready(call->server->writer)) {
+        http_reply_error(call, 503, "database_unavailable",
+                         "the ingest connection to the database is down", NULL);
+        return;
+    }
+    if (db_pool_submit(call->server->readers, &statement, 1, api_on_ready, call))
+        http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
+}

@@ -1,0 +1,546 @@
+/*
+ * api_kpi: GET /v1/kpis and GET /v1/kpis/series. Sums the 15-minute interval
+ * aggregates of the scope over the period in SQL (or the raw contacts when a
+ * period does not fall on 15-minute boundaries), then lib/kpi turns the sums
+ * into figures, targets in force and status.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "api.h"
+#include "calendar.h"
+#include "db.h"
+#include "event.h"
+#include "http.h"
+#include "kpi.h"
+#include "period.h"
+#include "scope.h"
+#include "server.h"
+#include "tenant.h"
+
+#define API_KPI_MAX_BUCKETS 10000
+#define API_KPI_MAX_TARGETS 1024
+#define API_KPI_INTERVAL_US (15 * 60 * CALENDAR_US_PER_SECOND)
+
+enum api_kpi_grouping {
+    API_KPI_TOTAL,
+    API_KPI_BY_MONTH,
+    API_KPI_BY_DAY,
+    API_KPI_BY_HOUR,
+    API_KPI_BY_QUARTER_HOUR,
+};
+
+struct api_kpi_bucket {
+    struct period period;
+    char sql_key[40]; /* how SQL names the bucket */
+    struct kpi_counters counters;
+};
+
+struct api_kpi_query {
+    struct http_call *call;
+    struct scope scope;
+    char scope_text[SCOPE_TEXT_MAX];
+    int channel; /* -1: all channels */
+    enum api_kpi_grouping grouping;
+    bool series;
+    struct api_kpi_bucket *buckets;
+    size_t bucket_count;
+    int64_t from_us, to_us;
+    bool use_raw; /* bounds not on 15-minute boundaries */
+    char from_text[32], to_text[32], channel_text[8];
+    char sql[2048];
+};
+
+static int64_t api_kpi_now_us(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (int64_t)now.tv_sec * CALENDAR_US_PER_SECOND + now.tv_nsec / 1000;
+}
+
+static void api_kpi_query_free(struct api_kpi_query *query)
+{
+    free(query->buckets);
+    free(query);
+}
+
+static json_t *api_kpi_period_json(const struct period *period, const struct tenant *tenant)
+{
+    char from[32], to[32];
+    calendar_format_rfc3339_utc(period->from_us, from);
+    calendar_format_rfc3339_utc(period->to_us, to);
+    return json_pack("{s:s, s:s, s:s, s:s}", "key", period->key, "from", from, "to", to, "tz",
+                     tenant->tz.name[0] ? tenant->tz.name : "Europe/London");
+}
+
+static json_t *api_kpi_figures_json(const struct kpi_counters *counters,
+                                    const struct kpi_target *targets, size_t target_count,
+                                    int32_t first_day)
+{
+    struct kpi_value values[KPI_COUNT];
+    json_t *kpis = json_object();
+
+    kpi_compute(counters, values);
+    for (int key = 0; key < KPI_COUNT; key++) {
+        const struct kpi_value *value = &values[key];
+        json_t *figure = json_object();
+        json_t *number = value->is_null    ? json_null()
+                         : value->is_count ? json_integer(value->count)
+                                           : json_real(value->value);
+        json_object_set_new(figure, "value", number);
+        if (kpi_direction_of(key) != KPI_DIRECTION_NONE) {
+            const struct kpi_target *target =
+                kpi_target_in_force(targets, target_count, key, first_day);
+            json_object_set_new(figure, "target", target ? json_real(target->value) : json_null());
+            if (target && target->has_amber)
+                json_object_set_new(figure, "amber", json_real(target->amber));
+            json_object_set_new(figure, "status",
+                                json_string(kpi_status_name(kpi_status_of(key, value, target))));
+        }
+        json_object_set_new(kpis, kpi_name(key), figure);
+    }
+    return kpis;
+}
+
+static int64_t api_kpi_column(PGresult *result, int row, int column)
+{
+    return PQgetisnull(result, row, column) ? 0
+                                            : strtoll(PQgetvalue(result, row, column), NULL, 10);
+}
+
+static size_t api_kpi_read_targets(PGresult *result, struct kpi_target *targets)
+{
+    size_t count = 0;
+    for (int row = 0; row < PQntuples(result) && count < API_KPI_MAX_TARGETS; row++) {
+        int key = kpi_from_name(PQgetvalue(result, row, 0));
+        struct kpi_target *target = &targets[count];
+        if (key < 0)
+            continue;
+        target->kpi = (enum kpi_key)key;
+        if (PQgetisnull(result, row, 1) ||
+            calendar_parse_date(PQgetvalue(result, row, 1), strlen(PQgetvalue(result, row, 1)),
+                                &target->effective_from, NULL) != 0)
+            target->effective_from = INT32_MIN;
+        target->value = strtod(PQgetvalue(result, row, 2), NULL);
+        target->has_amber = !PQgetisnull(result, row, 3);
+        target->amber = target->has_amber ? strtod(PQgetvalue(result, row, 3), NULL) : 0.0;
+        count++;
+    }
+    return count;
+}
+
+static void api_kpi_on_result(const struct db_result *result, void *user_data)
+{
+    struct api_kpi_query *query = user_data;
+    struct http_call *call = query->call;
+    struct kpi_target *targets;
+    size_t target_count;
+    PGresult *sums;
+    json_t *body;
+
+    if (!result->ok) {
+        if (result->connection_failed)
+            http_reply_error(call, 503, "database_unavailable",
+                             "the database is not reachable; retry later", NULL);
+        else
+            http_reply_error(call, 500, "query_failed", "the figures could not be read", NULL);
+        api_kpi_query_free(query);
+        return;
+    }
+    sums = result->results[0];
+    for (int row = 0; row < PQntuples(sums); row++) {
+        const char *key = PQgetvalue(sums, row, 0);
+        for (size_t b = 0; b < query->bucket_count; b++) {
+            struct kpi_counters *c = &query->buckets[b].counters;
+            if (strcmp(query->buckets[b].sql_key, key) != 0)
+                continue;
+            c->offered = api_kpi_column(sums, row, 1);
+            c->answered = api_kpi_column(sums, row, 2);
+            c->abandoned = api_kpi_column(sums, row, 3);
+            c->short_abandoned = api_kpi_column(sums, row, 4);
+            c->timed_out = api_kpi_column(sums, row, 5);
+            c->refused = api_kpi_column(sums, row, 6);
+            c->answered_wait_us = api_kpi_column(sums, row, 7);
+            c->sl_numerator = api_kpi_column(sums, row, 8);
+            c->sl_denominator = api_kpi_column(sums, row, 9);
+            c->handle_ms = api_kpi_column(sums, row, 10);
+            c->handle_count = api_kpi_column(sums, row, 11);
+            c->fcr_resolved = api_kpi_column(sums, row, 12);
+            c->fcr_known = api_kpi_column(sums, row, 13);
+            c->has_max_wait = !PQgetisnull(sums, row, 14);
+            c->max_wait_us = api_kpi_column(sums, row, 14);
+            break;
+        }
+    }
+    targets = malloc(API_KPI_MAX_TARGETS * sizeof *targets);
+    if (!targets) {
+        http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
+        api_kpi_query_free(query);
+        return;
+    }
+    target_count = api_kpi_read_targets(result->results[1], targets);
+
+    if (!query->series) {
+        struct api_kpi_bucket *bucket = &query->buckets[0];
+        body = json_pack("{s:s, s:o, s:o}", "scope", query->scope_text, "period",
+                         api_kpi_period_json(&bucket->period, call->tenant), "kpis",
+                         api_kpi_figures_json(&bucket->counters, targets, target_count,
+                                              bucket->period.first_day));
+    } else {
+        json_t *series = json_array();
+        for (size_t b = 0; b < query->bucket_count; b++) {
+            struct api_kpi_bucket *bucket = &query->buckets[b];
+            json_array_append_new(
+                series, json_pack("{s:o, s:o}", "period",
+                                  api_kpi_period_json(&bucket->period, call->tenant), "kpis",
+                                  api_kpi_figures_json(&bucket->counters, targets, target_count,
+                                                       bucket->period.first_day)));
+        }
+        body = json_pack("{s:s, s:o}", "scope", query->scope_text, "series", series);
+    }
+    if (query->channel >= 0)
+        json_object_set_new(body, "channel",
+                            json_string(event_channel_name((enum event_channel)query->channel)));
+    free(targets);
+    http_reply_json(call, 200, body);
+    api_kpi_query_free(query);
+}
+
+/* Build the SQL over aggregates (or raw contacts) and send it with the targets query. */
+static void api_kpi_run(struct api_kpi_query *query)
+{
+    static const char *const aggregate_columns =
+        "coalesce(sum(offered), 0), coalesce(sum(answered), 0), coalesce(sum(abandoned), 0),"
+        " coalesce(sum(short_abandoned), 0), coalesce(sum(timed_out), 0),"
+        " coalesce(sum(refused), 0), coalesce(sum(answered_wait_us), 0),"
+        " coalesce(sum(sl_numerator), 0), coalesce(sum(sl_denominator), 0),"
+        " coalesce(sum(handle_ms), 0), coalesce(sum(handle_count), 0),"
+        " coalesce(sum(fcr_resolved), 0), coalesce(sum(fcr_known), 0), max(max_wait_us)";
+    static const char *const raw_columns =
+        "count(*), coalesce(sum(is_answered), 0), coalesce(sum(is_abandoned), 0),"
+        " coalesce(sum(is_short_abandoned), 0), coalesce(sum(is_timed_out), 0),"
+        " coalesce(sum(is_refused), 0), coalesce(sum(answered_wait_us), 0),"
+        " coalesce(sum(sl_numerator), 0), coalesce(sum(sl_denominator), 0),"
+        " coalesce(sum(handle_ms), 0), coalesce(sum(has_handle), 0),"
+        " coalesce(sum(fcr_resolved), 0), coalesce(sum(fcr_known), 0), max(wait_us)";
+    const char *bucket;
+    const char *time_column = query->use_raw ? "offered_at" : "interval_start";
+    const char *scope_filter = query->scope.kind == SCOPE_QUEUE     ? " AND queue = $4"
+                               : query->scope.kind == SCOPE_SERVICE ? " AND service = $4"
+                                                                    : " AND $4::text IS NULL";
+    struct db_statement statements[2];
+
+    switch (query->grouping) {
+    case API_KPI_BY_MONTH:
+        bucket = "to_char(local_date, 'YYYY-MM')";
+        break;
+    case API_KPI_BY_DAY:
+        bucket = "to_char(local_date, 'YYYY-MM-DD')";
+        break;
+    case API_KPI_BY_HOUR:
+        bucket = query->use_raw
+                     ? "(extract(epoch FROM offered_at)::bigint / 3600 * 3600)::text"
+                     : "(extract(epoch FROM interval_start)::bigint / 3600 * 3600)::text";
+        break;
+    case API_KPI_BY_QUARTER_HOUR:
+        bucket = query->use_raw ? "(extract(epoch FROM offered_at)::bigint / 900 * 900)::text"
+                                : "extract(epoch FROM interval_start)::bigint::text";
+        break;
+    default:
+        bucket = "'total'";
+        break;
+    }
+    snprintf(query->sql, sizeof query->sql,
+             "SELECT %s AS bucket, %s FROM %s WHERE tenant_id = $1 AND %s >= $2 AND %s < $3%s"
+             " AND ($5::smallint IS NULL OR channel = $5) GROUP BY 1",
+             bucket, query->use_raw ? raw_columns : aggregate_columns,
+             query->use_raw ? "contact_facts" : "contact_intervals", time_column, time_column,
+             scope_filter);
+
+    calendar_format_rfc3339_utc(query->from_us, query->from_text);
+    calendar_format_rfc3339_utc(query->to_us, query->to_text);
+    memset(statements, 0, sizeof statements);
+    statements[0].sql = query->sql;
+    statements[0].param_count = 5;
+    statements[0].params[0] = query->call->tenant->id_text;
+    statements[0].params[1] = query->from_text;
+    statements[0].params[2] = query->to_text;
+    statements[0].params[3] = query->scope.kind == SCOPE_TENANT ? NULL : query->scope.name;
+    if (query->channel >= 0) {
+        snprintf(query->channel_text, sizeof query->channel_text, "%d", query->channel);
+        statements[0].params[4] = query->channel_text;
+    }
+    statements[1].sql = "SELECT kpi, CASE WHEN effective_from = '-infinity' THEN NULL"
+                        " ELSE effective_from::text END, value, amber"
+                        " FROM targets WHERE tenant_id = $1 AND scope = $2";
+    statements[1].param_count = 2;
+    statements[1].params[0] = query->call->tenant->id_text;
+    statements[1].params[1] = query->scope_text;
+    if (db_pool_submit(query->call->server->readers, statements, 2, api_kpi_on_result, query)) {
+        http_reply_error(query->call, 503, "out_of_memory", "out of memory", NULL);
+        api_kpi_query_free(query);
+    }
+}
+
+/* Common parameters: scope and channel. Replies and returns NULL on error. */
+static struct api_kpi_query *api_kpi_query_new(struct http_call *call)
+{
+    struct api_kpi_query *query = calloc(1, sizeof *query);
+    struct ccm_error error;
+    const char *channel = http_query(call, "channel");
+
+    if (!query) {
+        http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
+        return NULL;
+    }
+    query->call = call;
+    query->channel = -1;
+    if (scope_parse(http_query(call, "scope"), &query->scope, &error)) {
+        http_reply_error(call, 400, "bad_scope", error.message, NULL);
+        free(query);
+        return NULL;
+    }
+    scope_format(&query->scope, query->scope_text, sizeof query->scope_text);
+    if (channel) {
+        query->channel = event_channel_from_name(channel);
+        if (query->channel < 0) {
+            http_reply_error(call, 400, "bad_channel",
+                             "channel must be phone, face_to_face, webchat, email, social or "
+                             "webform",
+                             NULL);
+            free(query);
+            return NULL;
+        }
+    }
+    return query;
+}
+
+static bool api_kpi_on_interval_boundary(int64_t instant_us)
+{
+    return instant_us % API_KPI_INTERVAL_US == 0;
+}
+
+/* Parse an instant given as RFC 3339 or as a local date YYYY-MM-DD (its start). */
+static int api_kpi_parse_instant(const char *text, const struct tenant *tenant, int64_t *out,
+                                 struct ccm_error *error)
+{
+    int32_t day;
+    if (strlen(text) == 10 && calendar_parse_date(text, 10, &day, NULL) == 0) {
+        *out = tz_day_start(&tenant->tz, day);
+        return 0;
+    }
+    return calendar_parse_rfc3339(text, strlen(text), out, error);
+}
+
+void api_kpis_get(struct http_call *call)
+{
+    struct api_kpi_query *query = api_kpi_query_new(call);
+    const char *period = http_query(call, "period");
+    const char *from = http_query(call, "from"), *to = http_query(call, "to");
+    struct ccm_error error;
+    struct period resolved;
+    int64_t from_us, to_us;
+
+    if (!query)
+        return;
+    if (period) {
+        if (period_resolve(period, api_kpi_now_us(), &call->tenant->tz,
+                           call->tenant->fy_start_month, &resolved, &error)) {
+            http_reply_error(call, 400, "bad_period", error.message, NULL);
+            free(query);
+            return;
+        }
+    } else if (from && to) {
+        if (api_kpi_parse_instant(from, call->tenant, &from_us, &error) ||
+            api_kpi_parse_instant(to, call->tenant, &to_us, &error) ||
+            period_from_instants(from_us, to_us, &call->tenant->tz, &resolved, &error)) {
+            http_reply_error(call, 400, "bad_period", error.message, NULL);
+            free(query);
+            return;
+        }
+    } else {
+        http_reply_error(
+            call, 400, "bad_period",
+            "give period=today|mtd|YYYY-MM|rolling-30d|fy-YYYY, or from= and to=", NULL);
+        free(query);
+        return;
+    }
+    query->buckets = calloc(1, sizeof *query->buckets);
+    if (!query->buckets) {
+        http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
+        free(query);
+        return;
+    }
+    query->bucket_count = 1;
+    query->buckets[0].period = resolved;
+    snprintf(query->buckets[0].sql_key, sizeof query->buckets[0].sql_key, "total");
+    query->grouping = API_KPI_TOTAL;
+    query->from_us = resolved.from_us;
+    query->to_us = resolved.to_us;
+    query->use_raw = !api_kpi_on_interval_boundary(resolved.from_us) ||
+                     !api_kpi_on_interval_boundary(resolved.to_us);
+    api_kpi_run(query);
+}
+
+static int api_kpi_parse_month(const char *text, int *year, int *month)
+{
+    char tail;
+    if (!text || strlen(text) != 7 || sscanf(text, "%4d-%2d%c", year, month, &tail) != 2 ||
+        *month < 1 || *month > 12 || *year < 1970 || *year > 9999)
+        return -1;
+    return 0;
+}
+
+static int api_kpi_monthly_buckets(struct api_kpi_query *query, const char *from, const char *to)
+{
+    int year, month, end_year, end_month;
+    size_t count;
+    const struct tz_rule *tz = &query->call->tenant->tz;
+
+    if (api_kpi_parse_month(from, &year, &month) || api_kpi_parse_month(to, &end_year, &end_month))
+        return -1;
+    if (end_year * 12 + end_month < year * 12 + month)
+        return -1;
+    count = (size_t)((end_year * 12 + end_month) - (year * 12 + month) + 1);
+    if (count > 1200)
+        return -1;
+    query->buckets = calloc(count, sizeof *query->buckets);
+    if (!query->buckets)
+        return -1;
+    for (size_t b = 0; b < count; b++) {
+        struct api_kpi_bucket *bucket = &query->buckets[b];
+        period_month(year, month, tz, &bucket->period);
+        snprintf(bucket->sql_key, sizeof bucket->sql_key, "%04d-%02d", year, month);
+        if (++month > 12) {
+            month = 1;
+            year++;
+        }
+    }
+    query->bucket_count = count;
+    query->from_us = query->buckets[0].period.from_us;
+    query->to_us = query->buckets[count - 1].period.to_us;
+    return 0;
+}
+
+static int api_kpi_interval_buckets(struct api_kpi_query *query, int64_t from_us, int64_t to_us,
+                                    struct ccm_error *error)
+{
+    const struct tz_rule *tz = &query->call->tenant->tz;
+    size_t count = 0, capacity = 64;
+
+    if (to_us <= from_us)
+        return ccm_error_set(error, "to must be after from");
+    query->buckets = calloc(capacity, sizeof *query->buckets);
+    if (!query->buckets)
+        return ccm_error_set(error, "out of memory");
+    if (query->grouping == API_KPI_BY_DAY) {
+        int32_t day = tz_local_day(tz, from_us), last = tz_local_day(tz, to_us - 1);
+        from_us = tz_day_start(tz, day);
+        for (; day <= last; day++) {
+            struct api_kpi_bucket *bucket;
+            if (count == API_KPI_MAX_BUCKETS)
+                return ccm_error_set(error, "at most %d buckets per series", API_KPI_MAX_BUCKETS);
+            if (count == capacity) {
+                struct api_kpi_bucket *grown =
+                    realloc(query->buckets, 2 * capacity * sizeof *grown);
+                if (!grown)
+                    return ccm_error_set(error, "out of memory");
+                memset(grown + capacity, 0, capacity * sizeof *grown);
+                query->buckets = grown;
+                capacity *= 2;
+            }
+            bucket = &query->buckets[count++];
+            period_day(day, tz, &bucket->period);
+            calendar_format_date(day, bucket->sql_key);
+            to_us = bucket->period.to_us;
+        }
+    } else {
+        int64_t step = (query->grouping == API_KPI_BY_HOUR ? 3600 : 900) * CALENDAR_US_PER_SECOND;
+        int64_t start = from_us - (((from_us % step) + step) % step);
+        from_us = start;
+        for (; start < to_us; start += step) {
+            struct api_kpi_bucket *bucket;
+            if (count == API_KPI_MAX_BUCKETS)
+                return ccm_error_set(error, "at most %d buckets per series", API_KPI_MAX_BUCKETS);
+            if (count == capacity) {
+                struct api_kpi_bucket *grown =
+                    realloc(query->buckets, 2 * capacity * sizeof *grown);
+                if (!grown)
+                    return ccm_error_set(error, "out of memory");
+                memset(grown + capacity, 0, capacity * sizeof *grown);
+                query->buckets = grown;
+                capacity *= 2;
+            }
+            bucket = &query->buckets[count++];
+            if (period_from_instants(start, start + step, tz, &bucket->period, error))
+                return -1;
+            bucket->period.kind =
+                query->grouping == API_KPI_BY_HOUR ? PERIOD_HOUR : PERIOD_QUARTER_HOUR;
+            calendar_format_rfc3339_utc(start, bucket->period.key);
+            snprintf(bucket->sql_key, sizeof bucket->sql_key, "%lld",
+                     (long long)(start / CALENDAR_US_PER_SECOND));
+        }
+        to_us = start;
+    }
+    query->bucket_count = count;
+    query->from_us = from_us;
+    query->to_us = to_us;
+    return 0;
+}
+
+void api_kpis_series_get(struct http_call *call)
+{
+    struct api_kpi_query *query = api_kpi_query_new(call);
+    const char *interval = http_query(call, "interval");
+    const char *from = http_query(call, "from"), *to = http_query(call, "to");
+    struct ccm_error error;
+    int64_t from_us, to_us;
+
+    if (!query)
+        return;
+    query->series = true;
+    if (!from || !to) {
+        http_reply_error(call, 400, "bad_period",
+                         "give from= and to= (YYYY-MM months, or instants with interval=)", NULL);
+        free(query);
+        return;
+    }
+    if (!interval || strcmp(interval, "month") == 0) {
+        query->grouping = API_KPI_BY_MONTH;
+        if (api_kpi_monthly_buckets(query, from, to)) {
+            http_reply_error(call, 400, "bad_period",
+                             "monthly series need from=YYYY-MM and to=YYYY-MM (inclusive, "
+                             "to not before from, at most 100 years)",
+                             NULL);
+            api_kpi_query_free(query);
+            return;
+        }
+    } else {
+        if (strcmp(interval, "day") == 0)
+            query->grouping = API_KPI_BY_DAY;
+        else if (strcmp(interval, "hour") == 0)
+            query->grouping = API_KPI_BY_HOUR;
+        else if (strcmp(interval, "15m") == 0)
+            query->grouping = API_KPI_BY_QUARTER_HOUR;
+        else {
+            http_reply_error(call, 400, "bad_interval", "interval must be month, day, hour or 15m",
+                             NULL);
+            free(query);
+            return;
+        }
+        if (api_kpi_parse_instant(from, call->tenant, &from_us, &error) ||
+            api_kpi_parse_instant(to, call->tenant, &to_us, &error) ||
+            api_kpi_interval_buckets(query, from_us, to_us, &error)) {
+            http_reply_error(call, 400, "bad_period", error.message, NULL);
+            api_kpi_query_free(query);
+            return;
+        }
+    }
+    query->use_raw = !api_kpi_on_interval_boundary(query->from_us) ||
+                     !api_kpi_on_interval_boundary(query->to_us);
+    api_kpi_run(query);
+}

@@ -1,0 +1,54 @@
+/*
+ * config: every setting of ccmetricsd, from defaults, then the config file
+ * (`key = value` lines), then command-line options. Owns struct config and its
+ * strings. The daemon keeps one; a reload (SIGHUP) builds a new one and keeps
+ * the old if the new one is invalid.
+ */
+#ifndef CCM_CONFIG_H
+#define CCM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ccm_error.h"
+
+#define CONFIG_MAX_WEBHOOK_ALLOW 32
+
+struct config {
+    char *config_file; /* NULL: none */
+    char *data_dir;    /* embedded PostgreSQL and run files */
+    char *listen;      /* HOST:PORT; port 0 picks a free one */
+    char *database;    /* libpq DSN; NULL/"": the embedded server */
+    char *log_level;
+    char *pg_bindir; /* where initdb/postgres live; NULL: search */
+    char *pg_user;   /* system user the embedded server runs as when started by root */
+    int db_readers;  /* connections for reads and admin writes */
+    size_t max_body_bytes;
+    size_t max_header_bytes;
+    int http_timeout_s;
+    int max_connections;
+    int ingest_max_rows; /* contacts per group commit */
+    char *webhook_allow[CONFIG_MAX_WEBHOOK_ALLOW];
+    int webhook_allow_count;
+};
+
+void config_init(struct config *config); /* defaults */
+void config_free(struct config *config);
+
+/* Apply one `key = value` setting (names as in the config file). */
+int config_set(struct config *config, const char *key, const char *value, struct ccm_error *error);
+
+/* Load a config file over the current values. Errors name the file and line. */
+int config_load_file(struct config *config, const char *path, struct ccm_error *error);
+
+/* Checks that do not depend on the environment (ranges, formats). */
+int config_validate(const struct config *config, struct ccm_error *error);
+
+/* The DSN to connect with: config->database or the embedded server's socket. */
+char *config_database_dsn(const struct config *config);
+bool config_uses_embedded(const struct config *config);
+
+/* The help text of the config keys (for --help). */
+void config_print_keys(void);
+
+#endif

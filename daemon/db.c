@@ -1,0 +1,475 @@
+/*
+ * db: asynchronous libpq connections in pipeline mode on the event loop, and
+ * the small pool that spreads requests over them (see db.h).
+ */
+#include "db.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+
+enum db_conn_state {
+    DB_CONN_DISCONNECTED,
+    DB_CONN_CONNECTING,
+    DB_CONN_READY,
+};
+
+/* One request in flight on a connection: its results arrive in order. */
+struct db_request {
+    db_callback callback;
+    void *user_data;
+    int statement_count;
+    int result_count;
+    PGresult *results[DB_MAX_STATEMENTS];
+    char *error; /* first error seen, owned */
+    char sqlstate[6];
+    struct db_request *next;
+};
+
+struct db_conn {
+    struct db_pool *pool;
+    int index;
+    PGconn *pg;
+    enum db_conn_state state;
+    struct event *read_event;
+    struct event *write_event;
+    struct event *retry_timer;
+    double retry_delay_s;
+    struct db_request *head; /* oldest in flight */
+    struct db_request *tail;
+    size_t in_flight;
+    bool write_wanted;
+    bool broken; /* a send failed; the reset is scheduled */
+};
+
+struct db_pool {
+    struct event_base *base;
+    char *dsn;
+    char *name;
+    int count;
+    struct db_conn *conns;
+};
+
+/* A callback deferred to the loop (no connection available). */
+struct db_deferred {
+    db_callback callback;
+    void *user_data;
+};
+
+static void db_conn_connect(struct db_conn *conn);
+
+/* event_free(NULL) crashes in libevent 2.1. */
+static void db_event_free(struct event **event)
+{
+    if (*event)
+        event_free(*event);
+    *event = NULL;
+}
+static void db_conn_on_socket(evutil_socket_t fd, short what, void *arg);
+
+static void db_request_free(struct db_request *request)
+{
+    for (int i = 0; i < request->result_count; i++)
+        PQclear(request->results[i]);
+    free(request->error);
+    free(request);
+}
+
+static void db_request_finish(struct db_request *request, bool connection_failed,
+                              const char *failure)
+{
+    struct db_result result;
+
+    memset(&result, 0, sizeof result);
+    result.connection_failed = connection_failed;
+    result.ok = !connection_failed && !failure && !request->error;
+    result.error = failure ? failure : request->error;
+    result.sqlstate = request->sqlstate;
+    result.result_count = request->result_count;
+    memcpy(result.results, request->results, sizeof result.results);
+    request->callback(&result, request->user_data);
+    db_request_free(request);
+}
+
+/* Fail everything in flight and schedule a reconnect. */
+static void db_conn_lost(struct db_conn *conn, const char *why)
+{
+    struct db_request *request;
+    struct timeval delay;
+    char quoted[256];
+
+    log_warn("db.disconnected", "pool=%s conn=%d reason=\"%s\"", conn->pool->name, conn->index,
+             log_quote(why, quoted, sizeof quoted));
+    db_event_free(&conn->read_event);
+    db_event_free(&conn->write_event);
+    if (conn->pg)
+        PQfinish(conn->pg);
+    conn->pg = NULL;
+    conn->state = DB_CONN_DISCONNECTED;
+    conn->write_wanted = false;
+    conn->broken = false;
+
+    while ((request = conn->head) != NULL) {
+        conn->head = request->next;
+        db_request_finish(request, true, "the database connection was lost");
+    }
+    conn->tail = NULL;
+    conn->in_flight = 0;
+
+    delay.tv_sec = (long)conn->retry_delay_s;
+    delay.tv_usec = (long)((conn->retry_delay_s - (double)delay.tv_sec) * 1e6);
+    evtimer_add(conn->retry_timer, &delay);
+    conn->retry_delay_s = conn->retry_delay_s * 2 > 5.0 ? 5.0 : conn->retry_delay_s * 2;
+}
+
+static void db_conn_watch(struct db_conn *conn, bool want_write)
+{
+    event_add(conn->read_event, NULL);
+    if (want_write && !conn->write_wanted) {
+        event_add(conn->write_event, NULL);
+        conn->write_wanted = true;
+    } else if (!want_write && conn->write_wanted) {
+        event_del(conn->write_event);
+        conn->write_wanted = false;
+    }
+}
+
+static bool db_conn_make_events(struct db_conn *conn)
+{
+    evutil_socket_t fd = PQsocket(conn->pg);
+    if (fd < 0)
+        return false;
+    db_event_free(&conn->read_event);
+    db_event_free(&conn->write_event);
+    conn->read_event =
+        event_new(conn->pool->base, fd, EV_READ | EV_PERSIST, db_conn_on_socket, conn);
+    conn->write_event =
+        event_new(conn->pool->base, fd, EV_WRITE | EV_PERSIST, db_conn_on_socket, conn);
+    conn->write_wanted = false;
+    return conn->read_event && conn->write_event;
+}
+
+static void db_conn_continue_connect(struct db_conn *conn)
+{
+    PostgresPollingStatusType status = PQconnectPoll(conn->pg);
+
+    switch (status) {
+    case PGRES_POLLING_READING:
+    case PGRES_POLLING_WRITING:
+        /* libpq may switch sockets while trying hosts: rebuild the events. */
+        if (!db_conn_make_events(conn)) {
+            db_conn_lost(conn, "no socket while connecting");
+            return;
+        }
+        if (status == PGRES_POLLING_READING) {
+            event_add(conn->read_event, NULL);
+        } else {
+            event_add(conn->write_event, NULL);
+            conn->write_wanted = true;
+        }
+        return;
+    case PGRES_POLLING_OK:
+        if (PQsetnonblocking(conn->pg, 1) != 0 || PQenterPipelineMode(conn->pg) != 1) {
+            db_conn_lost(conn, PQerrorMessage(conn->pg));
+            return;
+        }
+        conn->state = DB_CONN_READY;
+        conn->retry_delay_s = 0.25;
+        if (!db_conn_make_events(conn)) {
+            db_conn_lost(conn, "no socket after connecting");
+            return;
+        }
+        db_conn_watch(conn, false);
+        log_info("db.connected", "pool=%s conn=%d server_version=%d", conn->pool->name, conn->index,
+                 PQserverVersion(conn->pg));
+        return;
+    default:
+        db_conn_lost(conn, PQerrorMessage(conn->pg));
+        return;
+    }
+}
+
+static void db_conn_connect(struct db_conn *conn)
+{
+    conn->pg = PQconnectStart(conn->pool->dsn);
+    if (!conn->pg) {
+        db_conn_lost(conn, "out of memory");
+        return;
+    }
+    if (PQstatus(conn->pg) == CONNECTION_BAD) {
+        db_conn_lost(conn, PQerrorMessage(conn->pg));
+        return;
+    }
+    conn->state = DB_CONN_CONNECTING;
+    db_conn_continue_connect(conn);
+}
+
+static void db_conn_on_retry(evutil_socket_t fd, short what, void *arg)
+{
+    db_conn_connect(arg);
+}
+
+/* A send failed inside db_pool_submit: fail the connection from the loop, so
+ * that no callback runs re-entrantly inside the caller's submit. */
+static void db_conn_on_broken(evutil_socket_t fd, short what, void *arg)
+{
+    struct db_conn *conn = arg;
+    if (conn->broken) {
+        conn->broken = false;
+        db_conn_lost(conn, conn->pg ? PQerrorMessage(conn->pg) : "connection broken");
+    }
+}
+
+static void db_conn_mark_broken(struct db_conn *conn)
+{
+    if (conn->broken)
+        return;
+    conn->broken = true;
+    if (event_base_once(conn->pool->base, -1, EV_TIMEOUT, db_conn_on_broken, conn, NULL) != 0)
+        db_conn_lost(conn, "cannot schedule the connection reset");
+}
+
+/* Read every result that is complete; finish requests at their sync. */
+static void db_conn_drain_results(struct db_conn *conn)
+{
+    int separators = 0;
+
+    while (conn->head && !PQisBusy(conn->pg)) {
+        struct db_request *request = conn->head;
+        PGresult *result = PQgetResult(conn->pg);
+        ExecStatusType status;
+
+        if (!result) {
+            /* End of one statement's results (pipeline mode separator);
+             * two in a row means nothing more is ready. */
+            if (PQstatus(conn->pg) == CONNECTION_BAD) {
+                db_conn_lost(conn, PQerrorMessage(conn->pg));
+                return;
+            }
+            if (++separators > 1)
+                return;
+            continue;
+        }
+        separators = 0;
+        status = PQresultStatus(result);
+        if (status == PGRES_PIPELINE_SYNC) {
+            PQclear(result);
+            conn->head = request->next;
+            if (!conn->head)
+                conn->tail = NULL;
+            conn->in_flight--;
+            db_request_finish(request, false, NULL);
+            continue;
+        }
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && !request->error) {
+            const char *message = status == PGRES_PIPELINE_ABORTED
+                                      ? "statement skipped after an earlier error"
+                                      : PQresultErrorMessage(result);
+            const char *state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+            request->error = strdup(message && *message ? message : PQresStatus(status));
+            if (state)
+                snprintf(request->sqlstate, sizeof request->sqlstate, "%s", state);
+            /* Strip libpq's trailing newline for log lines and API messages. */
+            if (request->error) {
+                size_t length = strlen(request->error);
+                while (length && (request->error[length - 1] == '\n'))
+                    request->error[--length] = '\0';
+            }
+        }
+        if (request->result_count < DB_MAX_STATEMENTS)
+            request->results[request->result_count++] = result;
+        else
+            PQclear(result);
+    }
+}
+
+static void db_conn_on_socket(evutil_socket_t fd, short what, void *arg)
+{
+    struct db_conn *conn = arg;
+
+    if (conn->state == DB_CONN_CONNECTING) {
+        event_del(conn->read_event);
+        event_del(conn->write_event);
+        conn->write_wanted = false;
+        db_conn_continue_connect(conn);
+        return;
+    }
+    if (conn->state != DB_CONN_READY)
+        return;
+    if (what & EV_WRITE) {
+        int flushed = PQflush(conn->pg);
+        if (flushed < 0) {
+            db_conn_lost(conn, PQerrorMessage(conn->pg));
+            return;
+        }
+        db_conn_watch(conn, flushed == 1);
+    }
+    if (what & EV_READ) {
+        if (!PQconsumeInput(conn->pg)) {
+            db_conn_lost(conn, PQerrorMessage(conn->pg));
+            return;
+        }
+        db_conn_drain_results(conn);
+        if (conn->state != DB_CONN_READY)
+            return;
+        if (!conn->head && conn->in_flight == 0) {
+            /* Notices or a server-side close with nothing pending. */
+            if (PQstatus(conn->pg) == CONNECTION_BAD)
+                db_conn_lost(conn, PQerrorMessage(conn->pg));
+        }
+    }
+}
+
+struct db_pool *db_pool_new(struct event_base *base, const char *dsn, int connections,
+                            const char *name)
+{
+    struct db_pool *pool = calloc(1, sizeof *pool);
+
+    if (!pool)
+        return NULL;
+    pool->base = base;
+    pool->dsn = strdup(dsn);
+    pool->name = strdup(name);
+    pool->count = connections;
+    pool->conns = calloc((size_t)connections, sizeof *pool->conns);
+    if (!pool->dsn || !pool->name || !pool->conns) {
+        db_pool_free(pool);
+        return NULL;
+    }
+    for (int i = 0; i < connections; i++) {
+        struct db_conn *conn = &pool->conns[i];
+        conn->pool = pool;
+        conn->index = i;
+        conn->retry_delay_s = 0.25;
+        conn->retry_timer = evtimer_new(base, db_conn_on_retry, conn);
+        if (!conn->retry_timer) {
+            db_pool_free(pool);
+            return NULL;
+        }
+        db_conn_connect(conn);
+    }
+    return pool;
+}
+
+void db_pool_free(struct db_pool *pool)
+{
+    if (!pool)
+        return;
+    for (int i = 0; pool->conns && i < pool->count; i++) {
+        struct db_conn *conn = &pool->conns[i];
+        struct db_request *request;
+        db_event_free(&conn->read_event);
+        db_event_free(&conn->write_event);
+        db_event_free(&conn->retry_timer);
+        while ((request = conn->head) != NULL) {
+            conn->head = request->next;
+            db_request_finish(request, true, "the daemon is shutting down");
+        }
+        if (conn->pg)
+            PQfinish(conn->pg);
+    }
+    free(pool->conns);
+    free(pool->dsn);
+    free(pool->name);
+    free(pool);
+}
+
+static void db_deferred_run(evutil_socket_t fd, short what, void *arg)
+{
+    struct db_deferred *deferred = arg;
+    struct db_result result;
+
+    memset(&result, 0, sizeof result);
+    result.connection_failed = true;
+    result.error = "the database is not reachable";
+    result.sqlstate = "";
+    deferred->callback(&result, deferred->user_data);
+    free(deferred);
+}
+
+int db_pool_submit(struct db_pool *pool, const struct db_statement *statements, int statement_count,
+                   db_callback callback, void *user_data)
+{
+    struct db_conn *best = NULL;
+    struct db_request *request;
+
+    for (int i = 0; i < pool->count; i++) {
+        struct db_conn *conn = &pool->conns[i];
+        if (conn->state == DB_CONN_READY && !conn->broken &&
+            (!best || conn->in_flight < best->in_flight))
+            best = conn;
+    }
+    if (!best || statement_count < 1 || statement_count > DB_MAX_STATEMENTS) {
+        struct db_deferred *deferred = malloc(sizeof *deferred);
+        if (!deferred)
+            return -1;
+        deferred->callback = callback;
+        deferred->user_data = user_data;
+        if (event_base_once(pool->base, -1, EV_TIMEOUT, db_deferred_run, deferred, NULL) != 0) {
+            free(deferred);
+            return -1;
+        }
+        return 0;
+    }
+
+    request = calloc(1, sizeof *request);
+    if (!request)
+        return -1;
+    request->callback = callback;
+    request->user_data = user_data;
+    request->statement_count = statement_count;
+
+    for (int i = 0; i < statement_count; i++) {
+        if (!PQsendQueryParams(best->pg, statements[i].sql, statements[i].param_count, NULL,
+                               statements[i].params, NULL, NULL, 0)) {
+            /* The connection is unusable; everything on it fails, this too. */
+            if (!best->head)
+                best->head = best->tail = request;
+            else
+                best->tail = best->tail->next = request;
+            best->in_flight++;
+            db_conn_mark_broken(best);
+            return 0;
+        }
+    }
+    if (!best->head)
+        best->head = best->tail = request;
+    else
+        best->tail = best->tail->next = request;
+    best->in_flight++;
+    if (!PQpipelineSync(best->pg)) {
+        db_conn_mark_broken(best);
+        return 0;
+    }
+    switch (PQflush(best->pg)) {
+    case 0:
+        db_conn_watch(best, false);
+        break;
+    case 1:
+        db_conn_watch(best, true);
+        break;
+    default:
+        db_conn_mark_broken(best);
+        break;
+    }
+    return 0;
+}
+
+bool db_pool_is_ready(const struct db_pool *pool)
+{
+    for (int i = 0; i < pool->count; i++)
+        if (pool->conns[i].state == DB_CONN_READY)
+            return true;
+    return false;
+}
+
+size_t db_pool_pending(const struct db_pool *pool)
+{
+    size_t pending = 0;
+    for (int i = 0; i < pool->count; i++)
+        pending += pool->conns[i].in_flight;
+    return pending;
+}

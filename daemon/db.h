@@ -1,0 +1,64 @@
+/*
+ * db: asynchronous PostgreSQL on the daemon's event loop. Owns struct db_conn
+ * (one libpq connection in non-blocking pipeline mode, driven by read/write
+ * events on PQsocket, reconnecting by itself with backoff) and struct db_pool
+ * (a few of them, requests routed to the least busy). Nothing here blocks.
+ *
+ * A request is a list of statements sent back to back and closed by one
+ * pipeline sync, so it runs as one implicit transaction: all statements commit
+ * at the sync or none do. Its callback runs exactly once, with one result per
+ * statement after the commit has returned (the data is durable), or with an
+ * error (connection lost, a statement failed: nothing of the request stored).
+ * Statements are handed to libpq at submit time, so callers need not keep
+ * their parameters alive.
+ */
+#ifndef CCM_DB_H
+#define CCM_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+struct event_base;
+struct db_conn;
+struct db_pool;
+
+#define DB_MAX_STATEMENTS 16
+#define DB_MAX_PARAMS     24
+
+struct db_statement {
+    const char *sql;
+    int param_count;
+    const char *params[DB_MAX_PARAMS]; /* sent (copied into libpq) by db_pool_submit */
+};
+
+struct db_result {
+    bool ok;
+    const char *error;      /* human message when !ok */
+    const char *sqlstate;   /* SQLSTATE of the failing statement, "" if none */
+    bool connection_failed; /* the database could not be reached: answer 503 */
+    int result_count;
+    PGresult *results[DB_MAX_STATEMENTS]; /* owned by db; cleared after the callback */
+};
+
+typedef void (*db_callback)(const struct db_result *result, void *user_data);
+
+struct db_pool *db_pool_new(struct event_base *base, const char *dsn, int connections,
+                            const char *name);
+void db_pool_free(struct db_pool *pool);
+
+/*
+ * Send a request. When no connection
+ * is up, the callback runs from the event loop (never re-entrantly) with
+ * connection_failed set. Returns 0, or -1 when out of memory (callback not called).
+ */
+int db_pool_submit(struct db_pool *pool, const struct db_statement *statements, int statement_count,
+                   db_callback callback, void *user_data);
+
+/* True when at least one connection is up. */
+bool db_pool_is_ready(const struct db_pool *pool);
+/* Requests queued or in flight over all connections. */
+size_t db_pool_pending(const struct db_pool *pool);
+
+#endif

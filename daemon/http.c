@@ -1,0 +1,355 @@
+/*
+ * http: evhttp set-up with limits, routing, authentication and replies
+ * (see http.h). Modelled on libevent's sample/http-server.c: every handler
+ * replies exactly once.
+ */
+#include "http.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/util.h>
+
+#include "api.h"
+#include "log.h"
+#include "server.h"
+#include "tenant.h"
+
+enum http_route_auth {
+    HTTP_ROUTE_PUBLIC = 0,
+    HTTP_ROUTE_INGEST = TENANT_SCOPE_INGEST,
+    HTTP_ROUTE_READ = TENANT_SCOPE_READ,
+    HTTP_ROUTE_ADMIN = TENANT_SCOPE_ADMIN,
+};
+
+struct http_route {
+    enum evhttp_cmd_type method;
+    const char *path; /* exact, or a prefix when it ends with '/' */
+    unsigned scope;   /* required scope bit, 0 = public */
+    void (*handler)(struct http_call *call);
+};
+
+static const struct http_route http_routes[] = {
+    {EVHTTP_REQ_GET, "/healthz", HTTP_ROUTE_PUBLIC, api_healthz},
+    {EVHTTP_REQ_GET, "/readyz", HTTP_ROUTE_PUBLIC, api_readyz},
+    {EVHTTP_REQ_POST, "/v1/events", HTTP_ROUTE_INGEST, api_events_post},
+    {EVHTTP_REQ_GET, "/v1/kpis", HTTP_ROUTE_READ, api_kpis_get},
+    {EVHTTP_REQ_GET, "/v1/kpis/series", HTTP_ROUTE_READ, api_kpis_series_get},
+    {EVHTTP_REQ_PUT, "/v1/queues/", HTTP_ROUTE_ADMIN, api_queue_put},
+    {EVHTTP_REQ_GET, "/v1/queues/", HTTP_ROUTE_READ, api_queue_get},
+    {EVHTTP_REQ_PUT, "/v1/targets", HTTP_ROUTE_ADMIN, api_targets_put},
+    {EVHTTP_REQ_GET, "/v1/targets", HTTP_ROUTE_READ, api_targets_get},
+};
+
+static double http_now(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+static const char *http_method_name(enum evhttp_cmd_type method)
+{
+    switch (method) {
+    case EVHTTP_REQ_GET:
+        return "GET";
+    case EVHTTP_REQ_POST:
+        return "POST";
+    case EVHTTP_REQ_PUT:
+        return "PUT";
+    case EVHTTP_REQ_DELETE:
+        return "DELETE";
+    case EVHTTP_REQ_HEAD:
+        return "HEAD";
+    default:
+        return "OTHER";
+    }
+}
+
+static void http_call_free(struct http_call *call)
+{
+    evhttp_clear_headers(&call->query);
+    free(call->path);
+    free(call);
+}
+
+void http_reply_json(struct http_call *call, int status, json_t *body)
+{
+    struct evbuffer *output = evhttp_request_get_output_buffer(call->request);
+    struct evkeyvalq *headers = evhttp_request_get_output_headers(call->request);
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    const char *reason;
+
+    evhttp_add_header(headers, "Content-Type", "application/json");
+    evhttp_add_header(headers, "X-Request-Id", call->request_id);
+    evhttp_add_header(headers, "Cache-Control", "no-store");
+    if (status == 503)
+        evhttp_add_header(headers, "Retry-After", "1");
+    if (text) {
+        evbuffer_add(output, text, strlen(text));
+        evbuffer_add(output, "\n", 1);
+    }
+    switch (status) {
+    case 200:
+        reason = "OK";
+        break;
+    case 201:
+        reason = "Created";
+        break;
+    case 400:
+        reason = "Bad Request";
+        break;
+    case 401:
+        reason = "Unauthorized";
+        break;
+    case 403:
+        reason = "Forbidden";
+        break;
+    case 404:
+        reason = "Not Found";
+        break;
+    case 405:
+        reason = "Method Not Allowed";
+        break;
+    case 413:
+        reason = "Payload Too Large";
+        break;
+    case 415:
+        reason = "Unsupported Media Type";
+        break;
+    case 422:
+        reason = "Unprocessable Entity";
+        break;
+    case 503:
+        reason = "Service Unavailable";
+        break;
+    default:
+        reason = status >= 500 ? "Internal Server Error" : "Error";
+        break;
+    }
+    evhttp_send_reply(call->request, status, reason, NULL);
+    log_write(status >= 500 ? LOG_LEVEL_WARN : LOG_LEVEL_DEBUG, "http.request",
+              "request_id=%s method=%s path=%s status=%d ms=%.2f tenant=%s", call->request_id,
+              call->method_name, call->path ? call->path : "-", status,
+              (http_now() - call->started_s) * 1000.0, call->tenant ? call->tenant->name : "-");
+    free(text);
+    json_decref(body);
+    http_call_free(call);
+}
+
+void http_reply_error(struct http_call *call, int status, const char *code, const char *message,
+                      json_t *details)
+{
+    json_t *error = json_pack("{s:s, s:s}", "code", code, "message", message);
+    if (details)
+        json_object_set_new(error, "details", details);
+    http_reply_json(call, status, json_pack("{s:o}", "error", error));
+}
+
+const char *http_query(struct http_call *call, const char *key)
+{
+    return evhttp_find_header(&call->query, key);
+}
+
+const char *http_body(struct http_call *call, size_t *length)
+{
+    struct evbuffer *input = evhttp_request_get_input_buffer(call->request);
+    *length = evbuffer_get_length(input);
+    return *length ? (const char *)evbuffer_pullup(input, -1) : "";
+}
+
+const char *http_content_type(struct http_call *call)
+{
+    const char *type =
+        evhttp_find_header(evhttp_request_get_input_headers(call->request), "Content-Type");
+    return type ? type : "";
+}
+
+json_t *http_body_json_object(struct http_call *call)
+{
+    size_t length;
+    const char *body = http_body(call, &length);
+    json_error_t error;
+    json_t *value = json_loadb(body, length, 0, &error);
+    char message[400];
+
+    if (!value) {
+        snprintf(message, sizeof message, "the body is not valid JSON: %s (line %d, column %d)",
+                 error.text, error.line, error.column);
+        http_reply_error(call, 400, "bad_json", message, NULL);
+        return NULL;
+    }
+    if (!json_is_object(value)) {
+        json_decref(value);
+        http_reply_error(call, 400, "bad_json", "the body must be a JSON object", NULL);
+        return NULL;
+    }
+    return value;
+}
+
+struct http_pending {
+    struct http_call *call;
+    const struct http_route *route;
+};
+
+static void http_on_authenticated(const struct tenant *tenant, unsigned scopes, bool database_down,
+                                  void *user_data)
+{
+    struct http_pending *pending = user_data;
+    struct http_call *call = pending->call;
+    const struct http_route *route = pending->route;
+
+    free(pending);
+    if (!tenant) {
+        if (database_down)
+            http_reply_error(call, 503, "database_unavailable",
+                             "the database is not reachable; retry later", NULL);
+        else
+            http_reply_error(call, 401, "unauthorized",
+                             "a valid token is required: Authorization: Bearer <token>", NULL);
+        return;
+    }
+    call->tenant = tenant;
+    call->scopes = scopes;
+    if (!(scopes & route->scope)) {
+        char message[160];
+        snprintf(message, sizeof message, "this token lacks the \"%s\" scope",
+                 route->scope == HTTP_ROUTE_INGEST ? "ingest"
+                 : route->scope == HTTP_ROUTE_READ ? "read"
+                                                   : "admin");
+        http_reply_error(call, 403, "forbidden", message, NULL);
+        return;
+    }
+    route->handler(call);
+}
+
+static bool http_path_matches(const char *route_path, const char *path)
+{
+    size_t length = strlen(route_path);
+    if (route_path[length - 1] == '/')
+        return strncmp(route_path, path, length) == 0 && path[length] != '\0';
+    return strcmp(route_path, path) == 0;
+}
+
+static void http_on_request(struct evhttp_request *request, void *arg)
+{
+    struct server *server = arg;
+    struct http_call *call = calloc(1, sizeof *call);
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(request);
+    enum evhttp_cmd_type method = evhttp_request_get_command(request);
+    const char *raw_path = uri ? evhttp_uri_get_path(uri) : NULL;
+    const char *raw_query = uri ? evhttp_uri_get_query(uri) : NULL;
+    const struct http_route *route = NULL;
+    bool path_known = false;
+    const char *authorization;
+    struct http_pending *pending;
+
+    if (!call) {
+        evhttp_send_error(request, 503, "out of memory");
+        return;
+    }
+    call->server = server;
+    call->request = request;
+    call->started_s = http_now();
+    call->method_name = http_method_name(method);
+    TAILQ_INIT(&call->query);
+    snprintf(call->request_id, sizeof call->request_id, "%llx-%llx", (unsigned long long)time(NULL),
+             ++server->request_counter);
+    call->path = evhttp_uridecode(raw_path ? raw_path : "/", 0, NULL);
+    if (!call->path) {
+        http_reply_error(call, 400, "bad_path", "the request path cannot be decoded", NULL);
+        return;
+    }
+    if (raw_query && evhttp_parse_query_str(raw_query, &call->query) != 0) {
+        http_reply_error(call, 400, "bad_query", "the query string cannot be parsed", NULL);
+        return;
+    }
+    for (size_t i = 0; i < sizeof http_routes / sizeof http_routes[0]; i++) {
+        if (!http_path_matches(http_routes[i].path, call->path))
+            continue;
+        path_known = true;
+        if (http_routes[i].method == method) {
+            route = &http_routes[i];
+            break;
+        }
+    }
+    if (!route) {
+        if (path_known)
+            http_reply_error(call, 405, "method_not_allowed",
+                             "this path does not accept that method", NULL);
+        else
+            http_reply_error(call, 404, "not_found", "no such endpoint", NULL);
+        return;
+    }
+    if (route->scope == HTTP_ROUTE_PUBLIC) {
+        route->handler(call);
+        return;
+    }
+    authorization = evhttp_find_header(evhttp_request_get_input_headers(request), "Authorization");
+    if (!authorization || strncasecmp(authorization, "Bearer ", 7) != 0) {
+        http_reply_error(call, 401, "unauthorized",
+                         "a token is required: Authorization: Bearer <token>", NULL);
+        return;
+    }
+    pending = malloc(sizeof *pending);
+    if (!pending) {
+        http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
+        return;
+    }
+    pending->call = call;
+    pending->route = route;
+    tenant_authenticate(server->tenants, authorization + 7, http_on_authenticated, pending);
+}
+
+int http_start(struct server *server, struct ccm_error *error)
+{
+    struct config *config = server->config;
+    char host[256];
+    const char *colon = strrchr(config->listen, ':');
+    int port = atoi(colon + 1);
+    struct evhttp_bound_socket *bound;
+    struct sockaddr_storage address;
+    ev_socklen_t address_length = sizeof address;
+
+    snprintf(host, sizeof host, "%.*s", (int)(colon - config->listen), config->listen);
+    if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+        memmove(host, host + 1, strlen(host));
+        host[strlen(host) - 1] = '\0';
+    }
+    server->http = evhttp_new(server->base);
+    if (!server->http)
+        return ccm_error_set(error, "cannot create the HTTP server");
+    /* evhttp's limits are unlimited by default: set them. Bodies up to twice the
+     * configured limit are read so the handler can answer 413 in JSON. */
+    evhttp_set_max_body_size(server->http, (ev_ssize_t)config->max_body_bytes * 2);
+    evhttp_set_max_headers_size(server->http, (ev_ssize_t)config->max_header_bytes);
+    evhttp_set_timeout(server->http, config->http_timeout_s);
+    evhttp_set_allowed_methods(server->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+                                                 EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
+    evhttp_set_default_content_type(server->http, "application/json");
+    evhttp_set_gencb(server->http, http_on_request, server);
+
+    bound = evhttp_bind_socket_with_handle(server->http, host, (ev_uint16_t)port);
+    if (!bound)
+        return ccm_error_set(error, "cannot listen on %s: %s", config->listen,
+                             evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+    if (getsockname(evhttp_bound_socket_get_fd(bound), (struct sockaddr *)&address,
+                    &address_length) == 0) {
+        if (address.ss_family == AF_INET)
+            server->port = ntohs(((struct sockaddr_in *)&address)->sin_port);
+        else if (address.ss_family == AF_INET6)
+            server->port = ntohs(((struct sockaddr_in6 *)&address)->sin6_port);
+    }
+    return 0;
+}

@@ -1,0 +1,55 @@
+/*
+ * http: the HTTP front of ccmetricsd on evhttp. Owns struct http_call, one per
+ * request: routing, authentication (Bearer token -> tenant and scopes), query
+ * parameters and the reply. Every call is answered exactly once, through
+ * http_reply_json or http_reply_error, which also free the call.
+ */
+#ifndef CCM_HTTP_H
+#define CCM_HTTP_H
+
+#include <stdbool.h>
+
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+
+#include "ccm_error.h"
+
+struct server;
+struct tenant;
+struct evhttp_request;
+
+struct http_call {
+    struct server *server;
+    struct evhttp_request *request;
+    const struct tenant *tenant;
+    unsigned scopes;
+    char request_id[24];
+    double started_s;
+    char *path; /* decoded path, without the query */
+    struct evkeyvalq query;
+    const char *method_name;
+};
+
+/* Bind and register the routes. */
+int http_start(struct server *server, struct ccm_error *error);
+
+/* Reply with a JSON body (stolen: decref'd here) and free the call. */
+void http_reply_json(struct http_call *call, int status, json_t *body);
+
+/* Reply {"error": {"code", "message", "details"}} (details stolen, may be NULL). */
+void http_reply_error(struct http_call *call, int status, const char *code, const char *message,
+                      json_t *details);
+
+/* A query parameter, or NULL. */
+const char *http_query(struct http_call *call, const char *key);
+
+/* The request body as bytes (not NUL-terminated) and its length. */
+const char *http_body(struct http_call *call, size_t *length);
+
+/* The Content-Type header, or "". */
+const char *http_content_type(struct http_call *call);
+
+/* The request's body as JSON (object expected), or reply 400/415 and return NULL. */
+json_t *http_body_json_object(struct http_call *call);
+
+#endif

@@ -1,0 +1,431 @@
+/*
+ * ingest: validation of POST /v1/events bodies (lib/event) and the group
+ * commit into PostgreSQL (see ingest.h). Per transaction, one statement per
+ * tenant calls ccm_ingest_calls() (sql/001_core.sql) with the contacts of every
+ * waiting request of that tenant as parallel arrays; its inserted-mask answer
+ * says, position by position, which contacts were new, so each request gets
+ * its own accepted/duplicates counts.
+ */
+#include "ingest.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "api.h"
+#include "calendar.h"
+#include "db.h"
+#include "event.h"
+#include "http.h"
+#include "log.h"
+#include "server.h"
+#include "tenant.h"
+#include "text_buffer.h"
+#include "tz.h"
+
+#define INGEST_INTERVAL_US (15 * 60 * CALENDAR_US_PER_SECOND)
+#define INGEST_ARRAYS      14
+
+struct ingest_request {
+    struct http_call *call;
+    const struct tenant *tenant;
+    struct event_batch batch;
+    size_t accepted;
+    size_t duplicates;
+    struct ingest_request *next;
+};
+
+/* The requests of one tenant inside the transaction in flight. */
+struct ingest_tenant_group {
+    const struct tenant *tenant;
+    struct ingest_request **members; /* in the order of their contacts in the arrays */
+    size_t member_count;
+    struct text_buffer arrays[INGEST_ARRAYS];
+};
+
+struct ingest {
+    struct server *server;
+    struct ingest_request *waiting_head;
+    struct ingest_request *waiting_tail;
+    size_t waiting_count;
+    size_t waiting_rows;
+    bool in_flight;
+    struct ingest_tenant_group groups[DB_MAX_STATEMENTS];
+    int group_count;
+    struct ingest_stats stats;
+};
+
+static const char *const ingest_sql =
+    "SELECT accepted, inserted_mask FROM ccm_ingest_calls($1::bigint, $2::text[], $3::text[],"
+    " $4::smallint[], $5::smallint[], $6::timestamptz[], $7::timestamptz[], $8::timestamptz[],"
+    " $9::date[], $10::timestamptz[], $11::bigint[], $12::boolean[], $13::text[], $14::text[],"
+    " $15::text[])";
+
+struct ingest *ingest_new(struct server *server)
+{
+    struct ingest *ingest = calloc(1, sizeof *ingest);
+    if (!ingest)
+        return NULL;
+    ingest->server = server;
+    for (int g = 0; g < DB_MAX_STATEMENTS; g++)
+        for (int a = 0; a < INGEST_ARRAYS; a++)
+            text_buffer_init(&ingest->groups[g].arrays[a]);
+    return ingest;
+}
+
+static void ingest_request_free(struct ingest_request *request)
+{
+    event_batch_free(&request->batch);
+    free(request);
+}
+
+void ingest_free(struct ingest *ingest)
+{
+    struct ingest_request *request;
+    if (!ingest)
+        return;
+    while ((request = ingest->waiting_head) != NULL) {
+        ingest->waiting_head = request->next;
+        http_reply_error(request->call, 503, "shutting_down",
+                         "the daemon is shutting down; nothing was stored", NULL);
+        ingest_request_free(request);
+    }
+    for (int g = 0; g < DB_MAX_STATEMENTS; g++) {
+        for (int a = 0; a < INGEST_ARRAYS; a++)
+            text_buffer_free(&ingest->groups[g].arrays[a]);
+        free(ingest->groups[g].members);
+    }
+    free(ingest);
+}
+
+size_t ingest_pending(const struct ingest *ingest)
+{
+    size_t pending = ingest->waiting_count;
+    for (int g = 0; g < ingest->group_count; g++)
+        pending += ingest->groups[g].member_count;
+    return pending;
+}
+
+const struct ingest_stats *ingest_get_stats(const struct ingest *ingest)
+{
+    return &ingest->stats;
+}
+
+/* HMAC-SHA256 of the caller with the tenant's key, as hex: the stored pseudonym. */
+static void ingest_pseudonymise(const struct tenant *tenant, const char *caller, char out[65])
+{
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), tenant->caller_key, (int)tenant->caller_key_length,
+         (const unsigned char *)caller, strlen(caller), digest, &length);
+    for (unsigned int i = 0; i < length && i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    out[64] = '\0';
+}
+
+static void ingest_append_contact(struct ingest_tenant_group *group,
+                                  const struct event_contact *contact)
+{
+    struct text_buffer *a = group->arrays;
+    char text[40], caller_hash[65];
+    int64_t interval_start;
+
+    pg_array_append_text(&a[0], contact->id);
+    pg_array_append_text(&a[1], contact->queue);
+    snprintf(text, sizeof text, "%d", (int)contact->channel);
+    pg_array_append_raw(&a[2], text);
+    snprintf(text, sizeof text, "%d", (int)contact->outcome);
+    pg_array_append_raw(&a[3], text);
+    calendar_format_rfc3339_utc(contact->offered_us, text);
+    pg_array_append_text(&a[4], text);
+    if (contact->has_answered) {
+        calendar_format_rfc3339_utc(contact->answered_us, text);
+        pg_array_append_text(&a[5], text);
+    } else {
+        pg_array_append_null(&a[5]);
+    }
+    if (contact->has_ended) {
+        calendar_format_rfc3339_utc(contact->ended_us, text);
+        pg_array_append_text(&a[6], text);
+    } else {
+        pg_array_append_null(&a[6]);
+    }
+    calendar_format_date(tz_local_day(&group->tenant->tz, contact->offered_us), text);
+    pg_array_append_raw(&a[7], text);
+    interval_start =
+        contact->offered_us -
+        (((contact->offered_us % INGEST_INTERVAL_US) + INGEST_INTERVAL_US) % INGEST_INTERVAL_US);
+    calendar_format_rfc3339_utc(interval_start, text);
+    pg_array_append_text(&a[8], text);
+    if (contact->has_handle) {
+        snprintf(text, sizeof text, "%lld", (long long)llround(contact->handle_s * 1000.0));
+        pg_array_append_raw(&a[9], text);
+    } else {
+        pg_array_append_null(&a[9]);
+    }
+    if (contact->first_contact_resolved == EVENT_RESOLUTION_UNKNOWN)
+        pg_array_append_null(&a[10]);
+    else
+        pg_array_append_raw(&a[10],
+                            contact->first_contact_resolved == EVENT_RESOLUTION_YES ? "t" : "f");
+    if (contact->caller) {
+        ingest_pseudonymise(group->tenant, contact->caller, caller_hash);
+        pg_array_append_text(&a[11], caller_hash);
+    } else {
+        pg_array_append_null(&a[11]);
+    }
+    pg_array_append_text(&a[12], contact->reason);
+    pg_array_append_text(&a[13], contact->agent);
+}
+
+static void ingest_flush(struct ingest *ingest);
+
+static void ingest_finish_group(struct ingest *ingest, struct ingest_tenant_group *group,
+                                const struct db_result *result, PGresult *row)
+{
+    for (size_t m = 0; m < group->member_count; m++) {
+        struct ingest_request *request = group->members[m];
+        if (result->ok && row) {
+            json_t *body = json_pack("{s:I, s:I}", "accepted", (json_int_t)request->accepted,
+                                     "duplicates", (json_int_t)request->duplicates);
+            ingest->stats.contacts_accepted += request->accepted;
+            ingest->stats.contacts_duplicate += request->duplicates;
+            http_reply_json(request->call, 200, body);
+        } else if (result->connection_failed) {
+            ingest->stats.requests_failed++;
+            http_reply_error(request->call, 503, "database_unavailable",
+                             "the database is not reachable; nothing was stored, retry later",
+                             NULL);
+        } else {
+            ingest->stats.requests_failed++;
+            http_reply_error(request->call, 500, "storage_failed",
+                             "the events could not be stored; nothing was stored", NULL);
+        }
+        ingest_request_free(request);
+    }
+    group->member_count = 0;
+}
+
+/* The mask is one '1' (new) or '0' (already stored) per contact, in array order. */
+static void ingest_on_committed(const struct db_result *result, void *user_data)
+{
+    struct ingest *ingest = user_data;
+
+    if (!result->ok) {
+        char quoted[400];
+        log_error("ingest.transaction_failed", "sqlstate=%s connection_failed=%d error=\"%s\"",
+                  result->sqlstate ? result->sqlstate : "", result->connection_failed,
+                  log_quote(result->error, quoted, sizeof quoted));
+    } else {
+        ingest->stats.transactions++;
+    }
+    for (int g = 0; g < ingest->group_count; g++) {
+        struct ingest_tenant_group *group = &ingest->groups[g];
+        PGresult *row = NULL;
+        if (result->ok && g < result->result_count && PQntuples(result->results[g]) == 1)
+            row = result->results[g];
+        if (row) {
+            const char *mask = PQgetvalue(row, 0, 1);
+            size_t position = 0, mask_length = strlen(mask);
+            for (size_t m = 0; m < group->member_count; m++) {
+                struct ingest_request *request = group->members[m];
+                for (size_t i = 0; i < request->batch.contact_count; i++, position++) {
+                    if (position < mask_length && mask[position] == '1')
+                        request->accepted++;
+                    else
+                        request->duplicates++;
+                }
+            }
+        }
+        ingest_finish_group(ingest, group, result, row);
+    }
+    ingest->group_count = 0;
+    ingest->in_flight = false;
+    if (ingest->waiting_head)
+        ingest_flush(ingest);
+}
+
+static struct ingest_tenant_group *ingest_group_for(struct ingest *ingest,
+                                                    const struct tenant *tenant)
+{
+    struct ingest_tenant_group *group;
+    for (int g = 0; g < ingest->group_count; g++)
+        if (ingest->groups[g].tenant == tenant)
+            return &ingest->groups[g];
+    if (ingest->group_count == DB_MAX_STATEMENTS)
+        return NULL;
+    group = &ingest->groups[ingest->group_count++];
+    group->tenant = tenant;
+    group->member_count = 0;
+    for (int a = 0; a < INGEST_ARRAYS; a++) {
+        text_buffer_reset(&group->arrays[a]);
+        pg_array_begin(&group->arrays[a]);
+    }
+    return group;
+}
+
+static bool ingest_group_add(struct ingest_tenant_group *group, struct ingest_request *request)
+{
+    struct ingest_request **grown =
+        realloc(group->members, (group->member_count + 1) * sizeof *grown);
+    if (!grown)
+        return false;
+    group->members = grown;
+    group->members[group->member_count++] = request;
+    for (size_t i = 0; i < request->batch.contact_count; i++)
+        ingest_append_contact(group, &request->batch.contacts[i]);
+    return true;
+}
+
+/* Start the next transaction with everything waiting (up to ingest_max_rows). */
+static void ingest_flush(struct ingest *ingest)
+{
+    struct db_statement statements[DB_MAX_STATEMENTS];
+    size_t rows = 0;
+    size_t max_rows = (size_t)ingest->server->config->ingest_max_rows;
+    bool failed = false;
+
+    if (ingest->in_flight || !ingest->waiting_head)
+        return;
+    ingest->group_count = 0;
+    while (ingest->waiting_head) {
+        struct ingest_request *request = ingest->waiting_head;
+        struct ingest_tenant_group *group;
+        if (rows > 0 && rows + request->batch.contact_count > max_rows)
+            break;
+        group = ingest_group_for(ingest, request->tenant);
+        if (!group)
+            break;
+        ingest->waiting_head = request->next;
+        if (!ingest->waiting_head)
+            ingest->waiting_tail = NULL;
+        ingest->waiting_count--;
+        ingest->waiting_rows -= request->batch.contact_count;
+        rows += request->batch.contact_count;
+        if (!ingest_group_add(group, request)) {
+            http_reply_error(request->call, 503, "out_of_memory",
+                             "out of memory; nothing was stored", NULL);
+            ingest_request_free(request);
+        }
+    }
+
+    memset(statements, 0, sizeof statements);
+    for (int g = 0; g < ingest->group_count; g++) {
+        struct ingest_tenant_group *group = &ingest->groups[g];
+        statements[g].sql = ingest_sql;
+        statements[g].param_count = 15;
+        statements[g].params[0] = group->tenant->id_text;
+        for (int a = 0; a < INGEST_ARRAYS; a++) {
+            pg_array_end(&group->arrays[a]);
+            failed |= group->arrays[a].failed;
+            statements[g].params[a + 1] = text_buffer_string(&group->arrays[a]);
+        }
+    }
+    if (ingest->group_count == 0)
+        return;
+    ingest->in_flight = true;
+    if (failed || db_pool_submit(ingest->server->writer, statements, ingest->group_count,
+                                 ingest_on_committed, ingest) != 0) {
+        struct db_result result;
+        memset(&result, 0, sizeof result);
+        result.error = "out of memory";
+        result.sqlstate = "";
+        ingest_on_committed(&result, ingest);
+    }
+}
+
+static json_t *ingest_errors_json(const struct event_batch *batch)
+{
+    json_t *details = json_array();
+    for (size_t i = 0; i < batch->error_count && i < EVENT_MAX_ERRORS; i++) {
+        const struct event_item_error *e = &batch->errors[i];
+        json_t *item = json_object();
+        if (e->index >= 0)
+            json_object_set_new(item, "index", json_integer(e->index));
+        if (e->line >= 0)
+            json_object_set_new(item, "line", json_integer(e->line));
+        json_object_set_new(item, "field", json_string(e->field));
+        json_object_set_new(item, "message", json_string(e->message));
+        json_array_append_new(details, item);
+    }
+    return details;
+}
+
+void api_events_post(struct http_call *call)
+{
+    struct ingest *ingest = call->server->ingest;
+    struct ingest_request *request;
+    size_t length;
+    const char *body = http_body(call, &length);
+    const char *content_type = http_content_type(call);
+    enum event_body_format format = EVENT_BODY_JSON;
+    size_t limit = call->server->config->max_body_bytes;
+    char message[300];
+    int rc;
+
+    ingest->stats.requests++;
+    if (length > limit) {
+        ingest->stats.requests_rejected++;
+        snprintf(message, sizeof message,
+                 "the body is %zu bytes; the limit is %zu bytes: split it into several requests",
+                 length, limit);
+        http_reply_error(call, 413, "body_too_large", message, NULL);
+        return;
+    }
+    if (call->server->shutting_down) {
+        http_reply_error(call, 503, "shutting_down", "the daemon is shutting down", NULL);
+        return;
+    }
+    if (strncasecmp(content_type, "application/x-ndjson", 20) == 0 ||
+        strncasecmp(content_type, "application/jsonl", 17) == 0 ||
+        strncasecmp(content_type, "application/ndjson", 18) == 0)
+        format = EVENT_BODY_NDJSON;
+
+    request = calloc(1, sizeof *request);
+    if (!request) {
+        http_reply_error(call, 503, "out_of_memory", "out of memory; nothing was stored", NULL);
+        return;
+    }
+    request->call = call;
+    request->tenant = call->tenant;
+    event_batch_init(&request->batch);
+    rc = event_parse_body(&request->batch, body, length, format);
+    if (rc != 0) {
+        int status = request->batch.too_many_items ? 413 : (rc < 0 ? 400 : 422);
+        const char *code = request->batch.too_many_items ? "too_many_items"
+                           : rc < 0                      ? "bad_body"
+                                                         : "invalid_events";
+        ingest->stats.requests_rejected++;
+        if (request->batch.too_many_items)
+            snprintf(message, sizeof message,
+                     "a request may carry at most %d events; split it; nothing was stored",
+                     EVENT_MAX_ITEMS);
+        else
+            snprintf(message, sizeof message,
+                     "%zu item%s invalid; nothing was stored (details list up to %d)",
+                     request->batch.error_count, request->batch.error_count == 1 ? " is" : "s are",
+                     EVENT_MAX_ERRORS);
+        http_reply_error(call, status, code, message, ingest_errors_json(&request->batch));
+        ingest_request_free(request);
+        return;
+    }
+    if (request->batch.contact_count == 0) {
+        http_reply_json(call, 200, json_pack("{s:i, s:i}", "accepted", 0, "duplicates", 0));
+        ingest_request_free(request);
+        return;
+    }
+    if (ingest->waiting_tail)
+        ingest->waiting_tail->next = request;
+    else
+        ingest->waiting_head = request;
+    ingest->waiting_tail = request;
+    ingest->waiting_count++;
+    ingest->waiting_rows += request->batch.contact_count;
+    ingest_flush(ingest);
+}

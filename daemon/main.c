@@ -1,0 +1,420 @@
+/*
+ * main: the ccmetricsd command line. Owns struct server for a daemon run:
+ * reads the configuration, starts (or connects to) PostgreSQL, applies the
+ * migrations, then runs one libevent loop serving HTTP until SIGTERM/SIGINT.
+ * `token create` and `rebuild` are subcommands of the same binary (cli.c).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/thread.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#ifdef CCM_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "cli.h"
+#include "config.h"
+#include "db.h"
+#include "embedded_pg.h"
+#include "http.h"
+#include "ingest.h"
+#include "log.h"
+#include "migrate.h"
+#include "server.h"
+#include "tenant.h"
+
+#define MAIN_SHUTDOWN_GRACE_S 20
+
+static void main_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: ccmetricsd [OPTIONS]                      run the daemon\n"
+            "       ccmetricsd token create --tenant NAME --scopes LIST [OPTIONS]\n"
+            "                  [--time-zone ZONE] [--fy-start-month N]\n"
+            "       ccmetricsd rebuild [--tenant NAME] [OPTIONS]  rebuild interval aggregates\n"
+            "\n"
+            "Options (override the config file):\n"
+            "  --config FILE        config file of `key = value` lines\n"
+            "  --data-dir DIR       data directory (embedded PostgreSQL, run files);\n"
+            "                       default /var/lib/ccmetrics as root, else ./var\n"
+            "  --listen HOST:PORT   HTTP address (default 127.0.0.1:8080; port 0 picks one,\n"
+            "                       the readiness line names it)\n"
+            "  --database DSN       PostgreSQL connection string; none: the embedded server\n"
+            "  --log-level LEVEL    debug, info, warn or error\n"
+            "  --webhook-allow CIDR allow webhook targets in this network (repeatable)\n"
+            "  --help               this text\n"
+            "  --version            the version\n"
+            "\n"
+            "token create: --tenant NAME (created if new), --scopes ingest,read,admin;\n"
+            "  --time-zone (default Europe/London) and --fy-start-month (default 4) apply\n"
+            "  when the tenant is created. Prints the token as the last line.\n\n");
+    config_print_keys();
+}
+
+static volatile sig_atomic_t main_fatal;
+
+static void main_on_fatal(void *user_data)
+{
+    struct server *server = user_data;
+    log_error("daemon.fatal", "reason=\"the embedded PostgreSQL server keeps dying\"");
+    main_fatal = 1;
+    event_base_loopbreak(server->base);
+}
+
+static void main_notify(const char *state)
+{
+#ifdef CCM_HAVE_SYSTEMD
+    sd_notify(0, state);
+#else
+    (void)state;
+#endif
+}
+
+struct main_shutdown {
+    struct server *server;
+    struct event *timer;
+    int ticks;
+};
+
+static void main_on_shutdown_tick(evutil_socket_t fd, short what, void *arg)
+{
+    struct main_shutdown *shutdown = arg;
+    struct server *server = shutdown->server;
+    size_t pending = ingest_pending(server->ingest) + db_pool_pending(server->readers);
+    if (pending == 0 || ++shutdown->ticks > MAIN_SHUTDOWN_GRACE_S * 10) {
+        if (pending)
+            log_warn("daemon.shutdown_timeout", "pending=%zu", pending);
+        event_base_loopbreak(server->base);
+    }
+}
+
+static void main_on_signal(evutil_socket_t signal_number, short what, void *arg)
+{
+    struct main_shutdown *shutdown = arg;
+    struct server *server = shutdown->server;
+    struct timeval tick = {0, 100000};
+
+    if (signal_number == SIGHUP) {
+        int level;
+        struct config reloaded;
+        struct ccm_error error;
+        main_notify("RELOADING=1");
+        config_init(&reloaded);
+        if (server->config->config_file &&
+            config_load_file(&reloaded, server->config->config_file, &error) != 0) {
+            log_error("config.reload_failed", "error=\"%s\" action=kept_old_config", error.message);
+        } else if ((level = log_level_from_name(reloaded.log_level)) >= 0) {
+            log_set_level((enum log_level)level);
+            log_info("config.reloaded", "log_level=%s", reloaded.log_level);
+        }
+        config_free(&reloaded);
+        main_notify("READY=1");
+        return;
+    }
+    if (server->shutting_down)
+        return;
+    server->shutting_down = true;
+    main_notify("STOPPING=1");
+    log_info("daemon.stopping", "signal=%d pending=%zu", (int)signal_number,
+             ingest_pending(server->ingest));
+    /* Wait (bounded) for requests in flight to be answered, then stop. */
+    shutdown->timer = event_new(server->base, -1, EV_PERSIST, main_on_shutdown_tick, shutdown);
+    if (!shutdown->timer || event_add(shutdown->timer, &tick) != 0)
+        event_base_loopbreak(server->base);
+}
+
+static void main_on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+    main_notify("WATCHDOG=1");
+}
+
+static int main_make_absolute(struct config *config)
+{
+    char resolved[PATH_MAX];
+    if (mkdir(config->data_dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "ccmetricsd: cannot create data directory %s: %s\n", config->data_dir,
+                strerror(errno));
+        return -1;
+    }
+    if (!realpath(config->data_dir, resolved)) {
+        fprintf(stderr, "ccmetricsd: data directory %s: %s\n", config->data_dir, strerror(errno));
+        return -1;
+    }
+    return config_set(config, "data_dir", resolved, NULL);
+}
+
+static int main_run_daemon(struct config *config)
+{
+    struct server server;
+    struct embedded_pg embedded;
+    bool have_embedded = false;
+    struct ccm_error error;
+    struct main_shutdown shutdown = {0};
+    struct event *signals[3] = {0}, *watchdog = NULL;
+    const int signal_numbers[3] = {SIGTERM, SIGINT, SIGHUP};
+    char *dsn;
+    PGconn *conn;
+    int rc = 0;
+    uint64_t watchdog_usec = 0;
+
+    memset(&server, 0, sizeof server);
+    server.config = config;
+    signal(SIGPIPE, SIG_IGN);
+
+    if (config_uses_embedded(config)) {
+        if (embedded_pg_init(&embedded, config->data_dir, config->pg_bindir, config->pg_user,
+                             &error) ||
+            embedded_pg_start(&embedded, &error)) {
+            log_error("daemon.start_failed", "error=\"%s\"", error.message);
+            fprintf(stderr, "ccmetricsd: %s\n", error.message);
+            embedded_pg_stop(&embedded, 30);
+            embedded_pg_free(&embedded);
+            return 1;
+        }
+        have_embedded = true;
+    }
+    dsn = config_database_dsn(config);
+    conn = PQconnectdb(dsn);
+    if (PQstatus(conn) != CONNECTION_OK || migrate_apply(conn, &error) < 0) {
+        const char *why = PQstatus(conn) != CONNECTION_OK ? PQerrorMessage(conn) : error.message;
+        fprintf(stderr, "ccmetricsd: database start-up failed: %s\n", why);
+        log_error("daemon.start_failed", "error=\"database start-up failed\"");
+        PQfinish(conn);
+        free(dsn);
+        if (have_embedded) {
+            embedded_pg_stop(&embedded, 30);
+            embedded_pg_free(&embedded);
+        }
+        return 1;
+    }
+    PQfinish(conn);
+
+    server.base = event_base_new();
+    server.writer = db_pool_new(server.base, dsn, 1, "writer");
+    server.readers = db_pool_new(server.base, dsn, config->db_readers, "readers");
+    free(dsn);
+    server.tenants = tenant_registry_new(server.readers);
+    server.ingest = ingest_new(&server);
+    if (!server.base || !server.writer || !server.readers || !server.tenants || !server.ingest) {
+        fprintf(stderr, "ccmetricsd: out of memory at start-up\n");
+        rc = 1;
+        goto done;
+    }
+    if (have_embedded &&
+        embedded_pg_supervise(&embedded, server.base, main_on_fatal, &server) != 0) {
+        fprintf(stderr, "ccmetricsd: cannot supervise the embedded server\n");
+        rc = 1;
+        goto done;
+    }
+    if (http_start(&server, &error)) {
+        fprintf(stderr, "ccmetricsd: %s\n", error.message);
+        log_error("daemon.start_failed", "error=\"%s\"", error.message);
+        rc = 1;
+        goto done;
+    }
+    shutdown.server = &server;
+    for (int i = 0; i < 3; i++) {
+        signals[i] = evsignal_new(server.base, signal_numbers[i], main_on_signal, &shutdown);
+        event_add(signals[i], NULL);
+    }
+#ifdef CCM_HAVE_SYSTEMD
+    if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
+        struct timeval every = {(long)(watchdog_usec / 2000000),
+                                (long)((watchdog_usec / 2) % 1000000)};
+        watchdog = event_new(server.base, -1, EV_PERSIST, main_on_watchdog, NULL);
+        event_add(watchdog, &every);
+    }
+#endif
+    (void)watchdog_usec;
+    (void)main_on_watchdog;
+
+    /* The one readiness line tests and operators wait for. */
+    log_info("daemon.ready", "listen=%s port=%d database=%s version=%s", config->listen,
+             server.port, have_embedded ? "embedded" : "dsn", CCM_VERSION);
+    main_notify("READY=1");
+
+    event_base_dispatch(server.base);
+    rc = main_fatal ? 1 : 0;
+
+done:
+    if (server.http)
+        evhttp_free(server.http);
+    ingest_free(server.ingest);
+    tenant_registry_free(server.tenants);
+    db_pool_free(server.writer);
+    db_pool_free(server.readers);
+    for (int i = 0; i < 3; i++)
+        if (signals[i])
+            event_free(signals[i]);
+    if (shutdown.timer)
+        event_free(shutdown.timer);
+    if (watchdog)
+        event_free(watchdog);
+    if (server.base)
+        event_base_free(server.base);
+    if (have_embedded) {
+        embedded_pg_stop(&embedded, 30);
+        embedded_pg_free(&embedded);
+    }
+    log_info("daemon.stopped", "exit=%d", rc);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    enum {
+        OPT_CONFIG = 256,
+        OPT_DATA_DIR,
+        OPT_LISTEN,
+        OPT_DATABASE,
+        OPT_LOG_LEVEL,
+        OPT_WEBHOOK_ALLOW,
+        OPT_TENANT,
+        OPT_SCOPES,
+        OPT_TIME_ZONE,
+        OPT_FY_START,
+        OPT_HELP,
+        OPT_VERSION,
+    };
+    static const struct option options[] = {
+        {"config", required_argument, NULL, OPT_CONFIG},
+        {"data-dir", required_argument, NULL, OPT_DATA_DIR},
+        {"listen", required_argument, NULL, OPT_LISTEN},
+        {"database", required_argument, NULL, OPT_DATABASE},
+        {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+        {"webhook-allow", required_argument, NULL, OPT_WEBHOOK_ALLOW},
+        {"tenant", required_argument, NULL, OPT_TENANT},
+        {"scopes", required_argument, NULL, OPT_SCOPES},
+        {"time-zone", required_argument, NULL, OPT_TIME_ZONE},
+        {"fy-start-month", required_argument, NULL, OPT_FY_START},
+        {"help", no_argument, NULL, OPT_HELP},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    /* Options are applied after the config file, whatever their order. */
+    const char *overrides[8] = {0};
+    const char *override_keys[8] = {"data_dir", "listen", "database", "log_level"};
+    const char *webhook_allow[CONFIG_MAX_WEBHOOK_ALLOW];
+    int webhook_allow_count = 0;
+    const char *config_file = NULL, *tenant = NULL, *scopes = NULL;
+    const char *time_zone = "Europe/London";
+    long fy_start_month = 4;
+    const char *command = NULL, *subcommand = NULL;
+    struct config config;
+    struct ccm_error error;
+    int option, rc, level;
+
+    /* Subcommand words come first: `ccmetricsd token create ...`. */
+    if (argc > 1 && argv[1][0] != '-') {
+        command = argv[1];
+        argv++;
+        argc--;
+        if (strcmp(command, "token") == 0 && argc > 1 && argv[1][0] != '-') {
+            subcommand = argv[1];
+            argv++;
+            argc--;
+        }
+    }
+    while ((option = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        switch (option) {
+        case OPT_CONFIG:
+            config_file = optarg;
+            break;
+        case OPT_DATA_DIR:
+        case OPT_LISTEN:
+        case OPT_DATABASE:
+        case OPT_LOG_LEVEL:
+            overrides[option - OPT_DATA_DIR] = optarg;
+            break;
+        case OPT_WEBHOOK_ALLOW:
+            if (webhook_allow_count < CONFIG_MAX_WEBHOOK_ALLOW)
+                webhook_allow[webhook_allow_count++] = optarg;
+            break;
+        case OPT_TENANT:
+            tenant = optarg;
+            break;
+        case OPT_SCOPES:
+            scopes = optarg;
+            break;
+        case OPT_TIME_ZONE:
+            time_zone = optarg;
+            break;
+        case OPT_FY_START:
+            fy_start_month = strtol(optarg, NULL, 10);
+            if (fy_start_month < 1 || fy_start_month > 12) {
+                fprintf(stderr, "ccmetricsd: --fy-start-month must be 1..12\n");
+                return 2;
+            }
+            break;
+        case OPT_HELP:
+            main_usage(stdout);
+            return 0;
+        case OPT_VERSION:
+            printf("ccmetricsd %s\n", CCM_VERSION);
+            return 0;
+        default:
+            main_usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "ccmetricsd: unexpected argument \"%s\" (see --help)\n", argv[optind]);
+        return 2;
+    }
+
+    config_init(&config);
+    if (config_file) {
+        if (config_load_file(&config, config_file, &error)) {
+            fprintf(stderr, "ccmetricsd: %s\n", error.message);
+            config_free(&config);
+            return 2;
+        }
+        config.config_file = strdup(config_file);
+    }
+    for (int i = 0; i < 4; i++)
+        if (overrides[i] && config_set(&config, override_keys[i], overrides[i], &error)) {
+            fprintf(stderr, "ccmetricsd: %s\n", error.message);
+            config_free(&config);
+            return 2;
+        }
+    for (int i = 0; i < webhook_allow_count; i++)
+        config_set(&config, "webhook_allow", webhook_allow[i], NULL);
+    if (config_validate(&config, &error)) {
+        fprintf(stderr, "ccmetricsd: %s\n", error.message);
+        config_free(&config);
+        return 2;
+    }
+    level = log_level_from_name(config.log_level);
+    log_set_level(level < 0 ? LOG_LEVEL_INFO : (enum log_level)level);
+    if (main_make_absolute(&config)) {
+        config_free(&config);
+        return 1;
+    }
+
+    if (!command) {
+        rc = main_run_daemon(&config);
+    } else if (strcmp(command, "token") == 0 && subcommand && strcmp(subcommand, "create") == 0) {
+        rc = cli_token_create(&config, tenant, scopes, time_zone, (int)fy_start_month);
+    } else if (strcmp(command, "rebuild") == 0) {
+        rc = cli_rebuild(&config, tenant);
+    } else {
+        fprintf(stderr, "ccmetricsd: unknown command \"%s%s%s\" (see --help)\n", command,
+                subcommand ? " " : "", subcommand ? subcommand : "");
+        rc = 2;
+    }
+    config_free(&config);
+    return rc;
+}

@@ -1,0 +1,32 @@
+/*
+ * server: the running daemon's state, owned by main.c and shared read-only by
+ * the modules that serve requests: the event base, the configuration, the
+ * database pools, the tenant registry and the ingest writer.
+ */
+#ifndef CCM_SERVER_H
+#define CCM_SERVER_H
+
+#include <stdbool.h>
+
+#include "config.h"
+
+struct event_base;
+struct evhttp;
+struct db_pool;
+struct tenant_registry;
+struct ingest;
+
+struct server {
+    struct event_base *base;
+    struct config *config;
+    struct db_pool *readers; /* reads and admin writes */
+    struct db_pool *writer;  /* the ingest group-commit connection */
+    struct tenant_registry *tenants;
+    struct ingest *ingest;
+    struct evhttp *http;
+    int port; /* bound port */
+    bool shutting_down;
+    unsigned long long request_counter;
+};
+
+#endif

@@ -1,0 +1,197 @@
+/*
+ * kpi: rates, averages, targets and status from summed counters. The only
+ * implementation of the formulas in shared/spec/kpis.md (see kpi.h).
+ */
+#include "kpi.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *const kpi_names[KPI_COUNT] = {
+    [KPI_OFFERED] = "offered",
+    [KPI_ANSWERED] = "answered",
+    [KPI_ABANDONED] = "abandoned",
+    [KPI_SHORT_ABANDONED] = "short_abandoned",
+    [KPI_TIMED_OUT] = "timed_out",
+    [KPI_REFUSED] = "refused",
+    [KPI_HANDLED_DENOMINATOR] = "handled_denominator",
+    [KPI_ANSWERED_PCT] = "answered_pct",
+    [KPI_ABANDONED_PCT] = "abandoned_pct",
+    [KPI_ASA_S] = "asa_s",
+    [KPI_SERVICE_LEVEL_PCT] = "service_level_pct",
+    [KPI_AHT_S] = "aht_s",
+    [KPI_FCR_PCT] = "fcr_pct",
+    [KPI_LONGEST_WAIT_S] = "longest_wait_s",
+};
+
+void kpi_counters_add(struct kpi_counters *sum, const struct kpi_counters *add)
+{
+    sum->offered += add->offered;
+    sum->answered += add->answered;
+    sum->abandoned += add->abandoned;
+    sum->short_abandoned += add->short_abandoned;
+    sum->timed_out += add->timed_out;
+    sum->refused += add->refused;
+    sum->answered_wait_us += add->answered_wait_us;
+    sum->sl_numerator += add->sl_numerator;
+    sum->sl_denominator += add->sl_denominator;
+    sum->handle_ms += add->handle_ms;
+    sum->handle_count += add->handle_count;
+    sum->fcr_resolved += add->fcr_resolved;
+    sum->fcr_known += add->fcr_known;
+    if (add->has_max_wait && (!sum->has_max_wait || add->max_wait_us > sum->max_wait_us)) {
+        sum->has_max_wait = true;
+        sum->max_wait_us = add->max_wait_us;
+    }
+}
+
+static void kpi_set_count(struct kpi_value *out, int64_t count)
+{
+    out->is_null = false;
+    out->is_count = true;
+    out->count = count;
+    out->value = (double)count;
+}
+
+/* 100 x numerator / denominator, null when the denominator is 0. One rounding
+ * step only (100 * n is exact), so ties compare equal to targets. */
+static void kpi_set_percentage(struct kpi_value *out, int64_t numerator, int64_t denominator)
+{
+    out->is_count = false;
+    out->count = 0;
+    out->is_null = denominator <= 0;
+    out->value = out->is_null ? 0.0 : (100.0 * (double)numerator) / (double)denominator;
+}
+
+/* sum / count / scale, null when count is 0. */
+static void kpi_set_mean(struct kpi_value *out, int64_t sum, int64_t count, double scale)
+{
+    out->is_count = false;
+    out->count = 0;
+    out->is_null = count <= 0;
+    out->value = out->is_null ? 0.0 : (double)sum / ((double)count * scale);
+}
+
+void kpi_compute(const struct kpi_counters *c, struct kpi_value values[KPI_COUNT])
+{
+    int64_t handled = c->offered - c->short_abandoned - c->refused;
+
+    kpi_set_count(&values[KPI_OFFERED], c->offered);
+    kpi_set_count(&values[KPI_ANSWERED], c->answered);
+    kpi_set_count(&values[KPI_ABANDONED], c->abandoned);
+    kpi_set_count(&values[KPI_SHORT_ABANDONED], c->short_abandoned);
+    kpi_set_count(&values[KPI_TIMED_OUT], c->timed_out);
+    kpi_set_count(&values[KPI_REFUSED], c->refused);
+    kpi_set_count(&values[KPI_HANDLED_DENOMINATOR], handled);
+    kpi_set_percentage(&values[KPI_ANSWERED_PCT], c->answered, handled);
+    kpi_set_percentage(&values[KPI_ABANDONED_PCT], c->abandoned, handled);
+    kpi_set_mean(&values[KPI_ASA_S], c->answered_wait_us, c->answered, 1e6);
+    kpi_set_percentage(&values[KPI_SERVICE_LEVEL_PCT], c->sl_numerator, c->sl_denominator);
+    kpi_set_mean(&values[KPI_AHT_S], c->handle_ms, c->handle_count, 1e3);
+    kpi_set_percentage(&values[KPI_FCR_PCT], c->fcr_resolved, c->fcr_known);
+
+    values[KPI_LONGEST_WAIT_S].is_count = false;
+    values[KPI_LONGEST_WAIT_S].count = 0;
+    values[KPI_LONGEST_WAIT_S].is_null = !c->has_max_wait;
+    values[KPI_LONGEST_WAIT_S].value = c->has_max_wait ? (double)c->max_wait_us / 1e6 : 0.0;
+}
+
+const char *kpi_name(enum kpi_key key)
+{
+    return (unsigned)key < KPI_COUNT ? kpi_names[key] : "unknown";
+}
+
+int kpi_from_name(const char *name)
+{
+    for (int key = 0; key < KPI_COUNT; key++)
+        if (strcmp(kpi_names[key], name) == 0)
+            return key;
+    return -1;
+}
+
+enum kpi_direction kpi_direction_of(enum kpi_key key)
+{
+    switch (key) {
+    case KPI_ANSWERED_PCT:
+    case KPI_SERVICE_LEVEL_PCT:
+    case KPI_FCR_PCT:
+        return KPI_HIGHER_IS_BETTER;
+    case KPI_ABANDONED_PCT:
+    case KPI_ASA_S:
+    case KPI_AHT_S:
+    case KPI_LONGEST_WAIT_S:
+        return KPI_LOWER_IS_BETTER;
+    default:
+        return KPI_DIRECTION_NONE;
+    }
+}
+
+const struct kpi_target *kpi_target_in_force(const struct kpi_target *targets, size_t count,
+                                             enum kpi_key key, int32_t first_day)
+{
+    const struct kpi_target *best = NULL;
+    for (size_t i = 0; i < count; i++) {
+        const struct kpi_target *t = &targets[i];
+        if (t->kpi != key || t->effective_from > first_day)
+            continue;
+        if (!best || t->effective_from > best->effective_from)
+            best = t;
+    }
+    return best;
+}
+
+enum kpi_status kpi_status_of(enum kpi_key key, const struct kpi_value *value,
+                              const struct kpi_target *target)
+{
+    enum kpi_direction direction = kpi_direction_of(key);
+    double shortfall;
+
+    if (!target || value->is_null || direction == KPI_DIRECTION_NONE)
+        return KPI_STATUS_NONE;
+    shortfall = direction == KPI_HIGHER_IS_BETTER ? target->value - value->value
+                                                  : value->value - target->value;
+    if (shortfall <= 0)
+        return KPI_STATUS_GREEN;
+    if (target->has_amber && shortfall <= target->amber)
+        return KPI_STATUS_AMBER;
+    return KPI_STATUS_RED;
+}
+
+const char *kpi_status_name(enum kpi_status status)
+{
+    switch (status) {
+    case KPI_STATUS_GREEN:
+        return "green";
+    case KPI_STATUS_AMBER:
+        return "amber";
+    case KPI_STATUS_RED:
+        return "red";
+    default:
+        return "none";
+    }
+}
+
+double kpi_round_half_away(double value, int decimals)
+{
+    double scale = 1.0;
+    for (int i = 0; i < decimals; i++)
+        scale *= 10.0;
+    /* round() is half away from zero; the nudge keeps 2.675-style binary
+     * representations of a decimal tie (2.67499999...) from rounding down. */
+    double scaled = value * scale;
+    double nudged = scaled + copysign(1e-9 * fmax(1.0, fabs(scaled)), scaled);
+    return round(nudged) / scale;
+}
+
+int kpi_display_decimals(enum kpi_key key)
+{
+    switch (key) {
+    case KPI_ANSWERED_PCT:
+    case KPI_ABANDONED_PCT:
+    case KPI_SERVICE_LEVEL_PCT:
+    case KPI_FCR_PCT:
+        return 1;
+    default:
+        return 0;
+    }
+}

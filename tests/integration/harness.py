@@ -1,0 +1,211 @@
+"""Integration-test harness: real PostgreSQL servers, real ccmetricsd processes,
+real HTTP. No mocks. Used by every tests/integration/test_*.py.
+
+- Postgres(): initdb in a fresh temp dir and a server on a unix socket only (as
+  the unprivileged user `ccmetrics` when the tests run as root, since initdb
+  refuses root), stopped at exit.
+- Daemon(...): ccmetricsd with --listen 127.0.0.1:0 on a DSN or the embedded
+  default; waits for the readiness line and reads the bound port from it.
+- http(): JSON over urllib; returns (status, parsed body, headers).
+"""
+import atexit
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+BUILD = os.environ.get("CCM_BUILD_DIR") or os.path.join(os.path.dirname(__file__), "../../build")
+SOURCE = os.environ.get("CCM_SOURCE_DIR") or os.path.join(os.path.dirname(__file__), "../..")
+DAEMON = os.path.join(BUILD, "daemon", "ccmetricsd")
+SHARED = os.path.abspath(os.path.join(SOURCE, "..", "shared"))
+IS_ROOT = os.geteuid() == 0
+RUN_AS = "ccmetrics"
+
+
+def pg_bindir():
+    base = "/usr/lib/postgresql"
+    versions = sorted((d for d in os.listdir(base) if d.isdigit()), key=int)
+    return os.path.join(base, versions[-1], "bin")
+
+
+def temp_dir(prefix):
+    """A temp dir the unprivileged server user can traverse (0755, under /tmp)."""
+    path = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+    os.chmod(path, 0o755)
+    atexit.register(shutil.rmtree, path, True)
+    return path
+
+
+def _as_server_user(argv):
+    if IS_ROOT:
+        return ["runuser", "-u", RUN_AS, "--"] + argv
+    return argv
+
+
+class Postgres:
+    """A throwaway PostgreSQL server on a unix socket in a temp dir."""
+
+    def __init__(self):
+        self.dir = temp_dir("ccm-pg-")
+        self.data = os.path.join(self.dir, "data")
+        self.socket_dir = self.dir
+        if IS_ROOT:
+            user = pwd.getpwnam(RUN_AS)
+            os.chown(self.dir, user.pw_uid, user.pw_gid)
+        bindir = pg_bindir()
+        subprocess.run(_as_server_user([os.path.join(bindir, "initdb"), "-D", self.data, "-U",
+                                        "postgres", "-A", "trust", "-E", "UTF8", "--locale=C",
+                                        "--no-instructions"]),
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.log = os.path.join(self.dir, "server.log")
+        subprocess.run(_as_server_user([os.path.join(bindir, "pg_ctl"), "-D", self.data, "-l",
+                                        self.log, "-w", "-o",
+                                        f"-k {self.socket_dir} -c listen_addresses='' "
+                                        "-c fsync=on", "start"]),
+                       check=True, stdout=subprocess.DEVNULL)
+        atexit.register(self.stop)
+        self.psql("CREATE DATABASE ccmetrics", database="postgres")
+        self.dsn = f"host={self.socket_dir} dbname=ccmetrics user=postgres"
+
+    def stop(self):
+        subprocess.run(_as_server_user([os.path.join(pg_bindir(), "pg_ctl"), "-D", self.data,
+                                        "-m", "fast", "-w", "stop"]),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def psql(self, sql, database="ccmetrics"):
+        """Run SQL; return rows as lists of strings (unaligned, tab-separated)."""
+        out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1",
+                              "-h", self.socket_dir, "-U", "postgres", "-d", database, "-c", sql],
+                             check=True, capture_output=True, text=True)
+        return [line.split("\t") for line in out.stdout.splitlines() if line != ""]
+
+
+class Daemon:
+    """A real ccmetricsd process."""
+
+    def __init__(self, database=None, data_dir=None, extra=(), env=None):
+        self.data_dir = data_dir or temp_dir("ccm-data-")
+        self.database = database
+        args = [DAEMON, "--listen", "127.0.0.1:0", "--data-dir", self.data_dir, "--log-level", "info"]
+        if database:
+            args += ["--database", database]
+        args += list(extra)
+        self.log_lines = []
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     text=True, env=env)
+        self.port = None
+        ready = threading.Event()
+
+        def reader():
+            for line in self.proc.stderr:
+                self.log_lines.append(line.rstrip("\n"))
+                if os.environ.get("CCM_TEST_VERBOSE"):
+                    sys.stderr.write("  daemon| " + line)
+                m = re.search(r"event=daemon\.ready .*port=(\d+)", line)
+                if m:
+                    self.port = int(m.group(1))
+                    ready.set()
+            ready.set()
+
+        self.reader = threading.Thread(target=reader, daemon=True)
+        self.reader.start()
+        if not ready.wait(180) or self.port is None:
+            self.kill()
+            raise RuntimeError("ccmetricsd did not become ready:\n" + "\n".join(self.log_lines[-40:]))
+        self.url = f"http://127.0.0.1:{self.port}"
+        atexit.register(self.kill)
+
+    def token(self, tenant, scopes="ingest,read,admin", extra=()):
+        args = [DAEMON, "token", "create", "--data-dir", self.data_dir, "--tenant", tenant,
+                "--scopes", scopes] + list(extra)
+        if self.database:
+            args += ["--database", self.database]
+        out = subprocess.run(args, capture_output=True, text=True, timeout=120)
+        if out.returncode != 0:
+            raise RuntimeError("token create failed: " + out.stderr)
+        return out.stdout.strip().splitlines()[-1]
+
+    def token_command(self):
+        """A shell command for conformance/run.py's --token-cmd."""
+        cmd = f"{DAEMON} token create --data-dir {self.data_dir} --tenant {{tenant}} --scopes ingest,read,admin"
+        if self.database:
+            cmd += f" --database '{self.database}'"
+        return cmd
+
+    def stop(self, sig=signal.SIGTERM, timeout=60):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise RuntimeError("ccmetricsd did not stop within %ss" % timeout)
+        self.reader.join(10)
+        return self.proc.returncode
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def http(method, url, token=None, body=None, ctype="application/json", timeout=60, headers=None):
+    data = None
+    if body is not None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method)
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    if data is not None:
+        req.add_header("Content-Type", ctype)
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            raw = r.read()
+            return r.status, (json.loads(raw) if raw.strip() else None), dict(r.headers)
+    except urllib.error.HTTPError as e:
+        raw = e.read()
+        try:
+            return e.code, json.loads(raw), dict(e.headers)
+        except ValueError:
+            return e.code, raw.decode(errors="replace"), dict(e.headers)
+
+
+class Checks:
+    """Counts checks; prints failures; ends with 'N passed, M failed'."""
+
+    def __init__(self, name):
+        self.name = name
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, cond, what):
+        if cond:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print(f"FAIL {self.name}: {what}", flush=True)
+        return cond
+
+    def equal(self, got, want, what):
+        return self.check(got == want, f"{what}: got {got!r}, want {want!r}")
+
+    def near(self, got, want, what, rel=1e-9):
+        ok = (got is None and want is None) or (
+            got is not None and want is not None and abs(got - want) <= rel * max(1.0, abs(want)))
+        return self.check(ok, f"{what}: got {got!r}, want {want!r}")
+
+    def finish(self):
+        print(f"{self.name}: {self.passed} passed, {self.failed} failed", flush=True)
+        sys.exit(1 if self.failed or not self.passed else 0)
