@@ -406,6 +406,9 @@ void api_events_post(struct http_call *call)
             snprintf(message, sizeof message,
                      "a request may carry at most %d events; split it; nothing was stored",
                      EVENT_MAX_ITEMS);
+        else if (rc < 0 && request->batch.error_count > 0)
+            snprintf(message, sizeof message, "the body cannot be read: %.200s; nothing was stored",
+                     request->batch.errors[0].message);
         else
             snprintf(message, sizeof message,
                      "%zu item%s invalid; nothing was stored (details list up to %d)",

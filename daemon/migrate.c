@@ -24,7 +24,8 @@ int migrate_apply(PGconn *conn, struct ccm_error *error)
     int applied = 0;
     struct ccm_error step_error;
 
-    if (migrate_exec(conn,
+    if (migrate_exec(conn, "SET client_min_messages TO warning", error) ||
+        migrate_exec(conn,
                      "CREATE TABLE IF NOT EXISTS schema_migrations ("
                      " version integer PRIMARY KEY, name text NOT NULL,"
                      " applied_at timestamptz NOT NULL DEFAULT now())",
