@@ -56,13 +56,14 @@ static void format_time(char *out, size_t size, long seconds_of_day, int micros,
 /* One NDJSON line, written at `out`; returns its length. */
 static int write_record(char *out, size_t size, long number, unsigned long *state)
 {
-    static const char *const queues[] = {"council-tax", "benefits", "housing-repairs",
-                                         "waste-recycling", "parking", "planning",
+    static const char *const queues[] = {"council-tax",       "benefits",   "housing-repairs",
+                                         "waste-recycling",   "parking",    "planning",
                                          "adult-social-care", "switchboard"};
-    static const char *const channels[] = {"phone", "phone", "phone", "webchat", "email",
-                                           "face_to_face"};
-    static const char *const reasons[] = {"payment arrangement", "missed bin", "blue badge",
-                                          "repair request", "change of address", "fault report"};
+    static const char *const channels[] = {"phone",   "phone", "phone",
+                                           "webchat", "email", "face_to_face"};
+    static const char *const reasons[] = {"payment arrangement", "missed bin",
+                                          "blue badge",          "repair request",
+                                          "change of address",   "fault report"};
     char offered[40], answered[40], ended[40];
     unsigned long roll = next_random(state) % 100;
     long offered_s = 8 * 3600 + (number * 7) % (10 * 3600);
@@ -94,7 +95,9 @@ static int write_record(char *out, size_t size, long number, unsigned long *stat
                     "\"offered_at\":\"%s\",\"ended_at\":\"%s\",\"outcome\":\"%s\","
                     "\"caller\":\"+4477009%05lu\"}\n",
                     number, queue, channel, offered, ended,
-                    roll < 92 ? "abandoned" : roll < 96 ? "timeout" : "refused",
+                    roll < 92   ? "abandoned"
+                    : roll < 96 ? "timeout"
+                                : "refused",
                     next_random(state) % 100000);
 }
 
@@ -154,8 +157,8 @@ int main(int argc, char **argv)
             while (line < end) {
                 const char *newline = memchr(line, '\n', (size_t)(end - line));
                 json_error_t error;
-                json_decref(json_loadb(line, (size_t)(newline - line), JSON_DECODE_INT_AS_REAL,
-                                       &error));
+                json_decref(
+                    json_loadb(line, (size_t)(newline - line), JSON_DECODE_INT_AS_REAL, &error));
                 line = newline + 1;
             }
         }

@@ -22,6 +22,7 @@ void ccm_error_clear(struct ccm_error *error);
 int ccm_error_set(struct ccm_error *error, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 
-int ccm_error_setv(struct ccm_error *error, const char *format, va_list args);
+int ccm_error_setv(struct ccm_error *error, const char *format, va_list args)
+    __attribute__((format(printf, 2, 0)));
 
 #endif

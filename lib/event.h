@@ -23,7 +23,7 @@
 #define EVENT_CALLER_MAX_CHARS 256
 #define EVENT_REASON_MAX_CHARS 256
 #define EVENT_AGENT_MAX_CHARS  128
-#define EVENT_HANDLE_MAX_S     86400.0 * 7  /* a week: anything longer is a unit mistake */
+#define EVENT_HANDLE_MAX_S     (86400.0 * 7) /* a week: anything longer is a unit mistake */
 #define EVENT_MAX_ITEMS        20000       /* per request */
 #define EVENT_MAX_ERRORS       100         /* errors listed per request (the count is exact) */
 

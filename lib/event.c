@@ -1,0 +1,1068 @@
+/*
+ * event: the ingest body parser and validator (POST /v1/events). Owns the step
+ * from request bytes to validated struct event_contact records or per-item
+ * errors, and the batch's string arena.
+ *
+ * jansson does the JSON syntax. This file splits the body into items (array
+ * elements or NDJSON lines) and parses them one at a time, freeing each item's
+ * tree before the next, so memory stays proportional to the body; it checks
+ * every field and cross-field rule of the API contract and copies the strings
+ * of valid items into the arena (a list of growing blocks, never a malloc per
+ * string).
+ *
+ * Error reporting: one entry per bad item (the API's `details` are one per bad
+ * item), naming the first bad field; other bad fields of the same item are
+ * listed at the end of its message. A body that is not JSON, is empty, has a
+ * syntax error or too many items is one body-level error and nothing else.
+ */
+#include "event.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+
+/* Integers are read as reals: handle_s is a double anyway, and a huge integer in a
+ * field this version ignores must not make the whole body fail. */
+#define EVENT_LOAD_FLAGS (JSON_DECODE_INT_AS_REAL)
+
+#define ARENA_FIRST_BLOCK_SIZE ((size_t)16 * 1024)
+#define ARENA_MAX_BLOCK_SIZE   ((size_t)1024 * 1024)
+#define QUOTED_VALUE_MAX_CHARS 40 /* of a bad value shown in a message */
+#define OTHER_FIELDS_LISTED    3  /* other bad fields named in an item's message */
+
+static const char *const channel_names[EVENT_CHANNEL_COUNT] = {
+    "phone", "face_to_face", "webchat", "email", "social", "webform",
+};
+
+static const char *const outcome_names[] = {NULL, "answered", "abandoned", "timeout", "refused"};
+#define OUTCOME_NAME_COUNT (sizeof outcome_names / sizeof outcome_names[0])
+
+static const char *const type_names[] = {"call", "call.offered", "call.answered", "call.ended"};
+#define TYPE_NAME_COUNT (sizeof type_names / sizeof type_names[0])
+
+static const char lifecycle_message[] =
+    "lifecycle events are not supported by this version; send a complete call record";
+
+/* ---- names */
+
+static int index_of_name(const char *const *names, size_t count, const char *name)
+{
+    if (!name)
+        return -1;
+    for (size_t i = 0; i < count; i++)
+        if (names[i] && strcmp(names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+int event_channel_from_name(const char *name)
+{
+    return index_of_name(channel_names, EVENT_CHANNEL_COUNT, name);
+}
+
+/* NULL for a value outside the enum. */
+const char *event_channel_name(enum event_channel channel)
+{
+    if ((int)channel < 0 || (int)channel >= EVENT_CHANNEL_COUNT)
+        return NULL;
+    return channel_names[channel];
+}
+
+int event_outcome_from_name(const char *name)
+{
+    return index_of_name(outcome_names, OUTCOME_NAME_COUNT, name);
+}
+
+/* NULL for a value outside the enum. */
+const char *event_outcome_name(enum event_outcome outcome)
+{
+    if ((int)outcome < EVENT_OUTCOME_ANSWERED || (int)outcome > EVENT_OUTCOME_REFUSED)
+        return NULL;
+    return outcome_names[outcome];
+}
+
+/* ---- UTF-8 helpers */
+
+static bool utf8_is_continuation(unsigned char byte)
+{
+    return (byte & 0xC0) == 0x80;
+}
+
+/* Length of the valid UTF-8 sequence at text[0..available), or 0 when it is not one. */
+static size_t utf8_sequence_length(const unsigned char *text, size_t available)
+{
+    unsigned char lead = text[0];
+    size_t length;
+    unsigned minimum, code;
+
+    if (lead < 0x80)
+        return 1;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2, minimum = 0x80, code = lead & 0x1F;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3, minimum = 0x800, code = lead & 0x0F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4, minimum = 0x10000, code = lead & 0x07;
+    } else {
+        return 0;
+    }
+    if (available < length)
+        return 0;
+    for (size_t i = 1; i < length; i++) {
+        if (!utf8_is_continuation(text[i]))
+            return 0;
+        code = (code << 6) | (text[i] & 0x3F);
+    }
+    if (code < minimum || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
+        return 0;
+    return length;
+}
+
+/* Make a message safe to put in a JSON answer: invalid or cut UTF-8 becomes '?'. */
+static void utf8_sanitize(char *text)
+{
+    unsigned char *bytes = (unsigned char *)text;
+    size_t length = strlen(text);
+    size_t i = 0;
+
+    while (i < length) {
+        size_t n = utf8_sequence_length(bytes + i, length - i);
+        if (n == 0) {
+            bytes[i] = '?';
+            n = 1;
+        }
+        i += n;
+    }
+}
+
+/* Characters (code points) in valid UTF-8 text. */
+static size_t utf8_count_chars(const char *text, size_t length)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < length; i++)
+        chars += !utf8_is_continuation((unsigned char)text[i]);
+    return chars;
+}
+
+/* The first control character (C0, DEL or C1) in valid UTF-8 text, or -1. */
+static long utf8_first_control(const char *text, size_t length)
+{
+    const unsigned char *bytes = (const unsigned char *)text;
+    for (size_t i = 0; i < length; i++) {
+        if (bytes[i] < 0x20 || bytes[i] == 0x7F)
+            return bytes[i];
+        if (bytes[i] == 0xC2 && i + 1 < length && bytes[i + 1] >= 0x80 && bytes[i + 1] <= 0x9F)
+            return bytes[i + 1];
+    }
+    return -1;
+}
+
+/* A short, printable rendering of an untrusted string value for a message: at most
+ * QUOTED_VALUE_MAX_CHARS characters, control characters as '?', "..." when cut. */
+static void quote_value(const char *text, char *out, size_t out_size)
+{
+    const unsigned char *bytes = (const unsigned char *)text;
+    size_t length = strlen(text), i = 0, n = 0, chars = 0;
+
+    while (i < length && chars < QUOTED_VALUE_MAX_CHARS) {
+        size_t seq = utf8_sequence_length(bytes + i, length - i);
+        if (seq == 0)
+            seq = 1;
+        if (n + seq + 4 > out_size)
+            break;
+        if (seq == 1 && (bytes[i] < 0x20 || bytes[i] == 0x7F || bytes[i] >= 0x80))
+            out[n++] = '?';
+        else
+            for (size_t k = 0; k < seq; k++)
+                out[n++] = (char)bytes[i + k];
+        i += seq;
+        chars++;
+    }
+    if (i < length) {
+        memcpy(out + n, "...", 3);
+        n += 3;
+    }
+    out[n] = '\0';
+}
+
+/* ---- the arena */
+
+struct arena_block {
+    struct arena_block *previous;
+    size_t used;
+    size_t size;
+    char bytes[];
+};
+
+static void arena_free(struct event_batch *batch)
+{
+    struct arena_block *block = batch->arena_internal;
+    while (block) {
+        struct arena_block *previous = block->previous;
+        free(block);
+        block = previous;
+    }
+    batch->arena_internal = NULL;
+}
+
+/* `size` bytes that live as long as the batch, or NULL when out of memory. */
+static char *arena_alloc(struct event_batch *batch, size_t size)
+{
+    struct arena_block *block = batch->arena_internal;
+
+    if (!block || block->size - block->used < size) {
+        size_t block_size = block ? block->size * 2 : ARENA_FIRST_BLOCK_SIZE;
+        struct arena_block *fresh;
+        if (block_size > ARENA_MAX_BLOCK_SIZE)
+            block_size = ARENA_MAX_BLOCK_SIZE;
+        if (block_size < size)
+            block_size = size;
+        fresh = malloc(sizeof *fresh + block_size);
+        if (!fresh)
+            return NULL;
+        fresh->previous = block;
+        fresh->used = 0;
+        fresh->size = block_size;
+        batch->arena_internal = fresh;
+        block = fresh;
+    }
+    block->used += size;
+    return block->bytes + block->used - size;
+}
+
+/* ---- batch */
+
+void event_batch_init(struct event_batch *batch)
+{
+    memset(batch, 0, sizeof *batch);
+}
+
+void event_batch_free(struct event_batch *batch)
+{
+    free(batch->contacts);
+    free(batch->errors);
+    arena_free(batch);
+    event_batch_init(batch);
+}
+
+/* ---- parser state and error recording */
+
+struct parser {
+    struct event_batch *batch;
+    const char *body; /* after a UTF-8 byte order mark, if any */
+    size_t length;
+    size_t contact_capacity;
+    size_t item_count;
+    bool body_failed; /* a body-level error (or no room for errors): the answer is -1 */
+};
+
+/* Records an error: counted always, listed while there is room. When even the list cannot
+ * be allocated nothing is counted, so error_count > 0 always means errors[0] exists; the
+ * parse still fails (the caller sees -1 with no error listed only when out of memory). */
+static void record_error(struct parser *parser, long index, long line, const char *field,
+                         const char *message)
+{
+    struct event_batch *batch = parser->batch;
+    struct event_item_error *entry;
+
+    if (!batch->errors) {
+        batch->errors = calloc(EVENT_MAX_ERRORS, sizeof *batch->errors);
+        if (!batch->errors) {
+            parser->body_failed = true;
+            return;
+        }
+    }
+    batch->error_count++;
+    if (batch->error_count > EVENT_MAX_ERRORS)
+        return;
+    entry = &batch->errors[batch->error_count - 1];
+    entry->index = index;
+    entry->line = line;
+    snprintf(entry->field, sizeof entry->field, "%s", field);
+    snprintf(entry->message, sizeof entry->message, "%s", message);
+    utf8_sanitize(entry->message);
+}
+
+/* A body-level failure replaces everything reported so far with one error. Returns -1. */
+static int fail_body(struct parser *parser, long index, long line, const char *format, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail_body(struct parser *parser, long index, long line, const char *format, ...)
+{
+    char message[sizeof parser->batch->errors[0].message];
+    va_list args;
+
+    va_start(args, format);
+    vsnprintf(message, sizeof message, format, args);
+    va_end(args);
+    parser->batch->contact_count = 0;
+    parser->batch->error_count = 0;
+    arena_free(parser->batch);
+    record_error(parser, index, line, "", message);
+    parser->body_failed = true;
+    return -1;
+}
+
+static int fail_out_of_memory(struct parser *parser)
+{
+    return fail_body(parser, -1, -1, "out of memory while parsing the body");
+}
+
+static bool is_json_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static size_t skip_space(const struct parser *parser, size_t offset)
+{
+    while (offset < parser->length && is_json_space(parser->body[offset]))
+        offset++;
+    return offset;
+}
+
+/* 1-based line and character column of the byte at `offset` (at the end of the body: the
+ * last character before it), counted like jansson counts them. */
+static void position_of(const struct parser *parser, size_t offset, long *line, long *column)
+{
+    long line_number = 1, chars = 0;
+    for (size_t i = 0; i < offset && i < parser->length; i++) {
+        unsigned char byte = (unsigned char)parser->body[i];
+        if (byte == '\n') {
+            line_number++;
+            chars = 0;
+        } else if (!utf8_is_continuation(byte)) {
+            chars++;
+        }
+    }
+    *line = line_number;
+    *column = chars + (offset < parser->length ? 1 : 0);
+}
+
+/* jansson's explanation, with its own wording replaced where it talks about its API. */
+static const char *describe_json_error(const json_error_t *json_error)
+{
+    switch (json_error_code(json_error)) {
+    case json_error_null_character:
+        return "\\u0000 (NUL) is not allowed in strings";
+    case json_error_out_of_memory:
+        return "out of memory";
+    default:
+        return json_error->text;
+    }
+}
+
+/* A jansson syntax error in the text that starts at body offset `start`. */
+static int fail_json_syntax(struct parser *parser, long index, long ndjson_line, size_t start,
+                            const json_error_t *json_error)
+{
+    long line, column;
+
+    if (json_error_code(json_error) == json_error_out_of_memory)
+        return fail_out_of_memory(parser);
+    position_of(parser, start, &line, &column);
+    column -= start < parser->length; /* characters before `start` on its line */
+    if (json_error->line <= 1) {
+        column += json_error->column > 0 ? json_error->column : 0;
+    } else {
+        line += json_error->line - 1;
+        column = json_error->column;
+    }
+    if (ndjson_line > 0) {
+        line = ndjson_line;
+        if (json_error_code(json_error) == json_error_premature_end_of_input)
+            return fail_body(parser, -1, ndjson_line,
+                             "invalid JSON at line %ld, column %ld: %s (NDJSON needs each object "
+                             "on one line)",
+                             line, column, describe_json_error(json_error));
+    }
+    /* jansson's position is just past the unexpected token: another object's '{'? */
+    if (json_error_code(json_error) == json_error_end_of_input_expected && ndjson_line <= 0 &&
+        json_error->position > 0 && start + (size_t)json_error->position <= parser->length &&
+        parser->body[start + (size_t)json_error->position - 1] == '{')
+        return fail_body(parser, index, -1,
+                         "invalid JSON at line %ld, column %ld: %s (several objects must be "
+                         "sent as an array or as NDJSON)",
+                         line, column, describe_json_error(json_error));
+    return fail_body(parser, index, ndjson_line, "invalid JSON at line %ld, column %ld: %s", line,
+                     column, describe_json_error(json_error));
+}
+
+static int fail_too_many_items(struct parser *parser, long index, long line)
+{
+    int result = fail_body(parser, index, line,
+                           "the body has more than %d items; send at most %d per request",
+                           EVENT_MAX_ITEMS, EVENT_MAX_ITEMS);
+    parser->batch->too_many_items = true;
+    return result;
+}
+
+/* ---- one item's problems */
+
+/* Everything wrong with one item: the first problem in full, the other fields by name. */
+struct item_problems {
+    unsigned count;
+    const char *field;
+    char message[sizeof((struct event_item_error *)0)->message];
+    const char *other_fields[OTHER_FIELDS_LISTED];
+    unsigned other_field_count;    /* listed in other_fields */
+    unsigned unlisted_field_count; /* further fields beyond those */
+};
+
+static void add_problem(struct item_problems *problems, const char *field, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void add_problem(struct item_problems *problems, const char *field, const char *format, ...)
+{
+    va_list args;
+
+    if (problems->count++ == 0) {
+        problems->field = field;
+        va_start(args, format);
+        vsnprintf(problems->message, sizeof problems->message, format, args);
+        va_end(args);
+        return;
+    }
+    if (strcmp(field, problems->field) == 0)
+        return;
+    for (unsigned i = 0; i < problems->other_field_count; i++)
+        if (strcmp(field, problems->other_fields[i]) == 0)
+            return;
+    if (problems->other_field_count < OTHER_FIELDS_LISTED)
+        problems->other_fields[problems->other_field_count++] = field;
+    else
+        problems->unlisted_field_count++;
+}
+
+/* Appends text to a NUL-terminated buffer, truncating at its end. */
+static void append_text(char *buffer, size_t size, const char *text)
+{
+    size_t used = strlen(buffer);
+    if (used + 1 < size)
+        snprintf(buffer + used, size - used, "%s", text);
+}
+
+/* Records the item's error: the first problem's message, cut to leave room for the names of
+ * the other bad fields. */
+static void record_item_problems(struct parser *parser, long index, long line,
+                                 struct item_problems *problems)
+{
+    char suffix[128] = "", more[32];
+    size_t room;
+
+    if (problems->other_field_count > 0) {
+        append_text(suffix, sizeof suffix, " (also invalid: ");
+        for (unsigned i = 0; i < problems->other_field_count; i++) {
+            if (i > 0)
+                append_text(suffix, sizeof suffix, ", ");
+            append_text(suffix, sizeof suffix, problems->other_fields[i]);
+        }
+        if (problems->unlisted_field_count) {
+            snprintf(more, sizeof more, " and %u more", problems->unlisted_field_count);
+            append_text(suffix, sizeof suffix, more);
+        }
+        append_text(suffix, sizeof suffix, ")");
+    }
+    room = sizeof problems->message - 1 - strlen(suffix);
+    if (strlen(problems->message) > room) {
+        /* Cut the first message on a character boundary and mark the cut. */
+        size_t cut = room - 3;
+        while (cut > 0 && utf8_is_continuation((unsigned char)problems->message[cut]))
+            cut--;
+        memcpy(problems->message + cut, "...", 4);
+    }
+    append_text(problems->message, sizeof problems->message, suffix);
+    record_error(parser, index, line, problems->field, problems->message);
+}
+
+/* ---- field checks */
+
+struct raw_fields {
+    json_t *type, *id, *queue, *channel, *offered_at, *answered_at, *ended_at, *outcome, *handle_s,
+        *first_contact_resolved, *caller, *reason, *agent;
+};
+
+/* The slot of a known key, or NULL for a key this version ignores. */
+static json_t **field_slot(struct raw_fields *fields, const char *key)
+{
+    switch (key[0]) {
+    case 'a':
+        if (strcmp(key, "answered_at") == 0)
+            return &fields->answered_at;
+        if (strcmp(key, "agent") == 0)
+            return &fields->agent;
+        break;
+    case 'c':
+        if (strcmp(key, "channel") == 0)
+            return &fields->channel;
+        if (strcmp(key, "caller") == 0)
+            return &fields->caller;
+        break;
+    case 'e':
+        if (strcmp(key, "ended_at") == 0)
+            return &fields->ended_at;
+        break;
+    case 'f':
+        if (strcmp(key, "first_contact_resolved") == 0)
+            return &fields->first_contact_resolved;
+        break;
+    case 'h':
+        if (strcmp(key, "handle_s") == 0)
+            return &fields->handle_s;
+        break;
+    case 'i':
+        if (strcmp(key, "id") == 0)
+            return &fields->id;
+        break;
+    case 'o':
+        if (strcmp(key, "offered_at") == 0)
+            return &fields->offered_at;
+        if (strcmp(key, "outcome") == 0)
+            return &fields->outcome;
+        break;
+    case 'q':
+        if (strcmp(key, "queue") == 0)
+            return &fields->queue;
+        break;
+    case 'r':
+        if (strcmp(key, "reason") == 0)
+            return &fields->reason;
+        break;
+    case 't':
+        if (strcmp(key, "type") == 0)
+            return &fields->type;
+        break;
+    }
+    return NULL;
+}
+
+static const char *json_type_name(const json_t *value)
+{
+    switch (json_typeof(value)) {
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "a boolean";
+    case JSON_NULL:
+        return "null";
+    }
+    return "an unknown value";
+}
+
+/* The outcome of checking one field. */
+enum field_state {
+    FIELD_ABSENT, /* missing, null, or an empty optional string */
+    FIELD_VALID,
+    FIELD_INVALID, /* a problem was recorded */
+};
+
+struct string_rule {
+    const char *field;
+    bool required;
+    size_t max_chars;
+    bool printable; /* control characters are refused */
+};
+
+/* A string field. On FIELD_VALID, *text_out and *length_out hold the borrowed value. */
+static enum field_state check_string(struct item_problems *problems, const json_t *value,
+                                     const struct string_rule *rule, const char **text_out,
+                                     size_t *length_out)
+{
+    const char *text;
+    size_t length, chars;
+    long control;
+
+    if (!value) {
+        if (rule->required)
+            add_problem(problems, rule->field, "%s is required", rule->field);
+        return rule->required ? FIELD_INVALID : FIELD_ABSENT;
+    }
+    if (json_is_null(value) && !rule->required)
+        return FIELD_ABSENT;
+    if (!json_is_string(value)) {
+        add_problem(problems, rule->field, "%s must be a string, not %s", rule->field,
+                    json_type_name(value));
+        return FIELD_INVALID;
+    }
+    text = json_string_value(value);
+    length = json_string_length(value);
+    if (length == 0) {
+        if (!rule->required)
+            return FIELD_ABSENT; /* "" means unknown, e.g. a withheld caller */
+        add_problem(problems, rule->field, "%s is empty; it must be 1 to %zu characters",
+                    rule->field, rule->max_chars);
+        return FIELD_INVALID;
+    }
+    /* Characters are at least a byte each and at most four: count only when it matters. */
+    if (length > rule->max_chars && (chars = utf8_count_chars(text, length)) > rule->max_chars) {
+        add_problem(problems, rule->field, "%s is %zu characters long; the limit is %zu",
+                    rule->field, chars, rule->max_chars);
+        return FIELD_INVALID;
+    }
+    if (rule->printable && (control = utf8_first_control(text, length)) >= 0) {
+        add_problem(problems, rule->field,
+                    "%s contains a control character (U+%04lX); it must be printable text",
+                    rule->field, (unsigned long)control);
+        return FIELD_INVALID;
+    }
+    *text_out = text;
+    *length_out = length;
+    return FIELD_VALID;
+}
+
+/* An enum given by name. On FIELD_VALID, *index_out is the name's index in `names`. */
+static enum field_state check_name(struct item_problems *problems, const json_t *value,
+                                   const char *field, bool required, const char *const *names,
+                                   size_t count, const char *choices, int *index_out)
+{
+    char quoted[QUOTED_VALUE_MAX_CHARS * 4 + 8];
+    int found;
+
+    if (!value || (json_is_null(value) && !required)) {
+        if (required)
+            add_problem(problems, field, "%s is required", field);
+        return required ? FIELD_INVALID : FIELD_ABSENT;
+    }
+    if (!json_is_string(value)) {
+        add_problem(problems, field, "%s must be a string, not %s", field, json_type_name(value));
+        return FIELD_INVALID;
+    }
+    found = index_of_name(names, count, json_string_value(value));
+    if (found < 0) {
+        quote_value(json_string_value(value), quoted, sizeof quoted);
+        add_problem(problems, field, "%s \"%s\" is not one of %s", field, quoted, choices);
+        return FIELD_INVALID;
+    }
+    *index_out = found;
+    return FIELD_VALID;
+}
+
+/* An RFC 3339 instant. On FIELD_VALID, *instant_out is set. */
+static enum field_state check_instant(struct item_problems *problems, const json_t *value,
+                                      const char *field, bool required, int64_t *instant_out)
+{
+    struct ccm_error error;
+
+    if (!value || (json_is_null(value) && !required)) {
+        if (required)
+            add_problem(problems, field, "%s is required", field);
+        return required ? FIELD_INVALID : FIELD_ABSENT;
+    }
+    if (!json_is_string(value)) {
+        add_problem(problems, field, "%s must be a string (an RFC 3339 time), not %s", field,
+                    json_type_name(value));
+        return FIELD_INVALID;
+    }
+    if (calendar_parse_rfc3339(json_string_value(value), json_string_length(value), instant_out,
+                               &error) != 0) {
+        add_problem(problems, field, "%s: %s", field, error.message);
+        return FIELD_INVALID;
+    }
+    return FIELD_VALID;
+}
+
+static enum field_state check_handle(struct item_problems *problems, const json_t *value,
+                                     double *seconds_out)
+{
+    double seconds;
+
+    if (!value || json_is_null(value))
+        return FIELD_ABSENT;
+    if (!json_is_number(value)) {
+        add_problem(problems, "handle_s", "handle_s must be a number of seconds, not %s",
+                    json_type_name(value));
+        return FIELD_INVALID;
+    }
+    seconds = json_number_value(value);
+    if (seconds < 0) {
+        add_problem(problems, "handle_s", "handle_s %.15g is negative; it must be 0 or more",
+                    seconds);
+        return FIELD_INVALID;
+    }
+    if (seconds > (EVENT_HANDLE_MAX_S)) {
+        add_problem(problems, "handle_s",
+                    "handle_s %.15g is more than the limit of %.0f seconds (7 days)", seconds,
+                    (double)(EVENT_HANDLE_MAX_S));
+        return FIELD_INVALID;
+    }
+    *seconds_out = seconds + 0.0; /* -0 becomes 0 */
+    return FIELD_VALID;
+}
+
+static enum field_state check_resolution(struct item_problems *problems, const json_t *value,
+                                         enum event_resolution *resolution_out)
+{
+    if (!value || json_is_null(value))
+        return FIELD_ABSENT;
+    if (!json_is_boolean(value)) {
+        add_problem(problems, "first_contact_resolved",
+                    "first_contact_resolved must be true, false or null, not %s",
+                    json_type_name(value));
+        return FIELD_INVALID;
+    }
+    *resolution_out = json_is_true(value) ? EVENT_RESOLUTION_YES : EVENT_RESOLUTION_NO;
+    return FIELD_VALID;
+}
+
+/* "type": FIELD_VALID only for a complete call record (absent means one too). */
+static enum field_state check_type(struct item_problems *problems, const json_t *value)
+{
+    int type = EVENT_TYPE_CALL;
+    enum field_state state = check_name(problems, value, "type", false, type_names, TYPE_NAME_COUNT,
+                                        "call, call.offered, call.answered, call.ended", &type);
+    if (state == FIELD_INVALID)
+        return FIELD_INVALID;
+    if (type != EVENT_TYPE_CALL) {
+        add_problem(problems, "type", "%s", lifecycle_message);
+        return FIELD_INVALID;
+    }
+    return FIELD_VALID;
+}
+
+static const struct string_rule id_rule = {"id", true, EVENT_ID_MAX_CHARS, false};
+static const struct string_rule queue_rule = {"queue", true, EVENT_QUEUE_MAX_CHARS, true};
+static const struct string_rule caller_rule = {"caller", false, EVENT_CALLER_MAX_CHARS, false};
+static const struct string_rule reason_rule = {"reason", false, EVENT_REASON_MAX_CHARS, false};
+static const struct string_rule agent_rule = {"agent", false, EVENT_AGENT_MAX_CHARS, false};
+
+/* A validated item before its strings are copied: the strings are borrowed from jansson. */
+struct checked_item {
+    struct event_contact contact;
+    size_t id_length, queue_length, caller_length, reason_length, agent_length;
+};
+
+/* Checks every field and cross-field rule of a call record into `item`. */
+static void check_call_record(const struct raw_fields *fields, struct item_problems *problems,
+                              struct checked_item *item)
+{
+    struct event_contact *contact = &item->contact;
+    enum field_state offered, answered, ended, outcome_state;
+    char first[32], second[32];
+    int channel = EVENT_CHANNEL_PHONE, outcome = 0;
+
+    check_string(problems, fields->id, &id_rule, &contact->id, &item->id_length);
+    check_string(problems, fields->queue, &queue_rule, &contact->queue, &item->queue_length);
+    check_name(problems, fields->channel, "channel", false, channel_names, EVENT_CHANNEL_COUNT,
+               "phone, face_to_face, webchat, email, social, webform", &channel);
+    contact->channel = (enum event_channel)channel;
+    offered = check_instant(problems, fields->offered_at, "offered_at", true, &contact->offered_us);
+    answered =
+        check_instant(problems, fields->answered_at, "answered_at", false, &contact->answered_us);
+    ended = check_instant(problems, fields->ended_at, "ended_at", false, &contact->ended_us);
+    outcome_state =
+        check_name(problems, fields->outcome, "outcome", true, outcome_names, OUTCOME_NAME_COUNT,
+                   "answered, abandoned, timeout, refused", &outcome);
+    contact->outcome = (enum event_outcome)outcome;
+    contact->has_handle =
+        check_handle(problems, fields->handle_s, &contact->handle_s) == FIELD_VALID;
+    contact->first_contact_resolved = EVENT_RESOLUTION_UNKNOWN;
+    check_resolution(problems, fields->first_contact_resolved, &contact->first_contact_resolved);
+    check_string(problems, fields->caller, &caller_rule, &contact->caller, &item->caller_length);
+    check_string(problems, fields->reason, &reason_rule, &contact->reason, &item->reason_length);
+    check_string(problems, fields->agent, &agent_rule, &contact->agent, &item->agent_length);
+    contact->has_answered = answered == FIELD_VALID;
+    contact->has_ended = ended == FIELD_VALID;
+
+    /* Cross-field rules, each checked when the fields it needs are valid. */
+    if (outcome_state == FIELD_VALID && outcome == EVENT_OUTCOME_ANSWERED &&
+        answered == FIELD_ABSENT)
+        add_problem(problems, "answered_at", "outcome is answered but answered_at is missing");
+    if (outcome_state == FIELD_VALID && outcome != EVENT_OUTCOME_ANSWERED &&
+        answered == FIELD_VALID)
+        add_problem(
+            problems, "answered_at",
+            "answered_at contradicts outcome %s: only answered contacts have an answered_at",
+            outcome_names[outcome]);
+    if (offered == FIELD_VALID && answered == FIELD_VALID &&
+        contact->answered_us < contact->offered_us) {
+        calendar_format_rfc3339_utc(contact->answered_us, first);
+        calendar_format_rfc3339_utc(contact->offered_us, second);
+        add_problem(problems, "answered_at", "answered_at %s is before offered_at %s", first,
+                    second);
+    }
+    if (offered == FIELD_VALID && ended == FIELD_VALID && contact->ended_us < contact->offered_us) {
+        calendar_format_rfc3339_utc(contact->ended_us, first);
+        calendar_format_rfc3339_utc(contact->offered_us, second);
+        add_problem(problems, "ended_at", "ended_at %s is before offered_at %s", first, second);
+    } else if (answered == FIELD_VALID && ended == FIELD_VALID &&
+               contact->ended_us < contact->answered_us) {
+        calendar_format_rfc3339_utc(contact->ended_us, first);
+        calendar_format_rfc3339_utc(contact->answered_us, second);
+        add_problem(problems, "ended_at", "ended_at %s is before answered_at %s", first, second);
+    }
+    if (outcome_state == FIELD_VALID &&
+        (outcome == EVENT_OUTCOME_ABANDONED || outcome == EVENT_OUTCOME_TIMEOUT) &&
+        ended == FIELD_ABSENT)
+        add_problem(problems, "ended_at",
+                    "outcome %s needs ended_at: the wait is needed for short abandons, service "
+                    "level and longest wait",
+                    outcome_names[outcome]);
+}
+
+/* ---- storing valid items */
+
+static const char *place_string(char **cursor, const char *text, size_t length)
+{
+    char *copy;
+    if (!text)
+        return NULL;
+    copy = *cursor;
+    memcpy(copy, text, length);
+    copy[length] = '\0';
+    *cursor += length + 1;
+    return copy;
+}
+
+/* Appends a valid item, its strings copied into the arena. -1 when out of memory. */
+static int store_contact(struct parser *parser, const struct checked_item *item)
+{
+    struct event_batch *batch = parser->batch;
+    const struct event_contact *borrowed = &item->contact;
+    struct event_contact *contact;
+    size_t size = item->id_length + 1 + item->queue_length + 1;
+    char *strings;
+
+    size += borrowed->caller ? item->caller_length + 1 : 0;
+    size += borrowed->reason ? item->reason_length + 1 : 0;
+    size += borrowed->agent ? item->agent_length + 1 : 0;
+
+    if (batch->contact_count == parser->contact_capacity) {
+        size_t capacity = parser->contact_capacity ? parser->contact_capacity * 2 : 64;
+        struct event_contact *grown = realloc(batch->contacts, capacity * sizeof *grown);
+        if (!grown)
+            return -1;
+        batch->contacts = grown;
+        parser->contact_capacity = capacity;
+    }
+    strings = arena_alloc(batch, size);
+    if (!strings)
+        return -1;
+    contact = &batch->contacts[batch->contact_count++];
+    *contact = *borrowed;
+    contact->id = place_string(&strings, borrowed->id, item->id_length);
+    contact->queue = place_string(&strings, borrowed->queue, item->queue_length);
+    contact->caller = place_string(&strings, borrowed->caller, item->caller_length);
+    contact->reason = place_string(&strings, borrowed->reason, item->reason_length);
+    contact->agent = place_string(&strings, borrowed->agent, item->agent_length);
+    return 0;
+}
+
+/* Validates one parsed item and stores it or records its error. Returns -1 when parsing
+ * must stop (out of memory), else 0. */
+static int take_item(struct parser *parser, json_t *value, long index, long line)
+{
+    struct item_problems problems = {0};
+    struct raw_fields fields = {0};
+    struct checked_item item = {0};
+    const char *key;
+    json_t *field_value;
+
+    if (!json_is_object(value)) {
+        add_problem(&problems, "", "the item is %s; each item must be a JSON object",
+                    json_type_name(value));
+    } else {
+        json_object_foreach(value, key, field_value)
+        {
+            json_t **slot = field_slot(&fields, key);
+            if (slot)
+                *slot = field_value;
+        }
+        if (check_type(&problems, fields.type) == FIELD_VALID)
+            check_call_record(&fields, &problems, &item);
+    }
+
+    if (problems.count > 0) {
+        if (parser->batch->error_count == 0) {
+            /* The request is refused: the valid items so far are not needed any more. */
+            parser->batch->contact_count = 0;
+            arena_free(parser->batch);
+        }
+        record_item_problems(parser, index, line, &problems);
+        return 0;
+    }
+    if (parser->batch->error_count > 0)
+        return 0;
+    if (store_contact(parser, &item) != 0)
+        return fail_out_of_memory(parser);
+    return 0;
+}
+
+/* ---- body forms */
+
+static int fail_empty(struct parser *parser)
+{
+    return fail_body(parser, -1, -1,
+                     "the body is empty; send a JSON object, an array of objects, or NDJSON");
+}
+
+static int parse_ndjson(struct parser *parser)
+{
+    const char *cursor = parser->body, *end = parser->body + parser->length;
+    long line = 0;
+
+    while (cursor < end) {
+        const char *newline = memchr(cursor, '\n', (size_t)(end - cursor));
+        const char *line_end = newline ? newline : end;
+        size_t length = (size_t)(line_end - cursor), first = 0;
+        json_error_t json_error;
+        json_t *item;
+        int result;
+
+        line++;
+        if (length > 0 && cursor[length - 1] == '\r')
+            length--;
+        while (first < length && is_json_space(cursor[first]))
+            first++;
+        if (first < length) {
+            if (parser->item_count == EVENT_MAX_ITEMS)
+                return fail_too_many_items(parser, -1, line);
+            parser->item_count++;
+            item = json_loadb(cursor, length, EVENT_LOAD_FLAGS | JSON_DECODE_ANY, &json_error);
+            if (!item)
+                return fail_json_syntax(parser, -1, line, (size_t)(cursor - parser->body),
+                                        &json_error);
+            result = take_item(parser, item, -1, line);
+            json_decref(item);
+            if (result != 0)
+                return -1;
+        }
+        cursor = newline ? newline + 1 : end;
+    }
+    return parser->item_count == 0 ? fail_empty(parser) : 0;
+}
+
+/* One byte shown in a message: 'x' when printable ASCII, else its hex value. */
+static void describe_byte(unsigned char byte, char out[static 16])
+{
+    if (byte > 0x20 && byte < 0x7F && byte != '\'')
+        snprintf(out, 16, "'%c'", byte);
+    else
+        snprintf(out, 16, "byte 0x%02x", byte);
+}
+
+/* A structural error of the array between items, at body offset `offset`: it is about no
+ * item, so only its line and column say where. */
+static int fail_array_syntax(struct parser *parser, size_t offset, const char *what)
+{
+    long line, column;
+    char found[16];
+
+    position_of(parser, offset, &line, &column);
+    if (offset >= parser->length)
+        return fail_body(parser, -1, -1,
+                         "invalid JSON at line %ld, column %ld: %s near end of file", line, column,
+                         what);
+    describe_byte((unsigned char)parser->body[offset], found);
+    return fail_body(parser, -1, -1, "invalid JSON at line %ld, column %ld: %s, found %s", line,
+                     column, what, found);
+}
+
+/* The elements of a JSON array, each parsed and freed in turn; `offset` is just after '['. */
+static int parse_json_array(struct parser *parser, size_t offset)
+{
+    long index = 0;
+
+    offset = skip_space(parser, offset);
+    if (offset < parser->length && parser->body[offset] == ']') {
+        offset = skip_space(parser, offset + 1);
+    } else {
+        for (;;) {
+            json_error_t json_error;
+            json_t *item;
+            int result;
+
+            if (index == EVENT_MAX_ITEMS)
+                return fail_too_many_items(parser, index, -1);
+            parser->item_count++;
+            item = json_loadb(parser->body + offset, parser->length - offset,
+                              EVENT_LOAD_FLAGS | JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK,
+                              &json_error);
+            if (!item)
+                return fail_json_syntax(parser, index, -1, offset, &json_error);
+            if (json_error.position <= 0 || (size_t)json_error.position > parser->length - offset) {
+                json_decref(item);
+                return fail_body(parser, index, -1, "item %ld is too large to parse", index);
+            }
+            offset += (size_t)json_error.position;
+            result = take_item(parser, item, index, -1);
+            json_decref(item);
+            if (result != 0)
+                return -1;
+            index++;
+            offset = skip_space(parser, offset);
+            if (offset < parser->length && parser->body[offset] == ',') {
+                offset = skip_space(parser, offset + 1);
+                continue;
+            }
+            if (offset < parser->length && parser->body[offset] == ']') {
+                offset = skip_space(parser, offset + 1);
+                break;
+            }
+            return fail_array_syntax(parser, offset, "',' or ']' expected");
+        }
+    }
+    if (offset < parser->length)
+        return fail_array_syntax(parser, offset, "end of file expected after the array");
+    return 0;
+}
+
+static int parse_json(struct parser *parser)
+{
+    size_t start = skip_space(parser, 0);
+    json_error_t json_error;
+    json_t *item;
+    long line, column;
+    char found[16];
+    int result;
+
+    if (start == parser->length)
+        return fail_empty(parser);
+    if (parser->body[start] == '[')
+        return parse_json_array(parser, start + 1);
+    if (parser->body[start] != '{') {
+        position_of(parser, start, &line, &column);
+        describe_byte((unsigned char)parser->body[start], found);
+        return fail_body(parser, -1, -1,
+                         "a JSON body must be an object or an array of objects, but it starts "
+                         "with %s at line %ld, column %ld",
+                         found, line, column);
+    }
+    parser->item_count = 1;
+    item = json_loadb(parser->body, parser->length, EVENT_LOAD_FLAGS, &json_error);
+    if (!item)
+        return fail_json_syntax(parser, 0, -1, 0, &json_error);
+    result = take_item(parser, item, 0, -1);
+    json_decref(item);
+    return result;
+}
+
+int event_parse_body(struct event_batch *batch, const char *body, size_t length,
+                     enum event_body_format format)
+{
+    struct parser parser = {.batch = batch, .body = body ? body : "", .length = body ? length : 0};
+    int result;
+
+    event_batch_free(batch);
+    /* A UTF-8 byte order mark (Windows tools write one) is not part of the JSON. */
+    if (parser.length >= 3 && memcmp(parser.body, "\xEF\xBB\xBF", 3) == 0) {
+        parser.body += 3;
+        parser.length -= 3;
+    }
+    result = format == EVENT_BODY_NDJSON ? parse_ndjson(&parser) : parse_json(&parser);
+    if (result != 0 || parser.body_failed) {
+        batch->contact_count = 0;
+        return -1;
+    }
+    return batch->error_count > 0 ? 1 : 0;
+}
