@@ -65,7 +65,8 @@ say(f"-- disk: fdatasync {fsync_ops:.0f} ops/s (pg_test_fsync)")
 
 # ---- 1. batched ingest vs COPY of the same rows -------------------------------
 token = daemon.token("bench-copy")
-lines = subprocess.run([SIM, "ndjson", "--days", "60", "--rate", "40", "--seed", "7"],
+lines = subprocess.run([SIM, "ndjson", "--days", "60", "--rate", "40", "--seed", "7", "--calls",
+                        str(args.copy_rows)],
                        capture_output=True, text=True, check=True).stdout.splitlines()
 lines = lines[: args.copy_rows]
 if len(lines) < args.copy_rows:

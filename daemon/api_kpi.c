@@ -51,7 +51,7 @@ struct api_kpi_query {
     size_t bucket_count;
     int64_t from_us, to_us;
     bool use_raw; /* bounds not on 15-minute boundaries */
-    char from_text[32], to_text[32], channel_text[8];
+    char from_text[32], to_text[32], channel_text[16];
     char sql[2048];
 };
 
