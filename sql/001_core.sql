@@ -88,7 +88,6 @@ CREATE TABLE contacts (
     received_at            timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, id)
 );
-CREATE INDEX contacts_by_queue_date ON contacts (tenant_id, queue, local_date);
 CREATE INDEX contacts_by_offered ON contacts (tenant_id, offered_at);
 
 -- Every contact with its KPI classification under the settings in force on
@@ -166,58 +165,69 @@ CREATE INDEX contact_intervals_by_tenant ON contact_intervals (tenant_id, interv
 CREATE INDEX contact_intervals_by_service ON contact_intervals (tenant_id, service, interval_start)
     WHERE service IS NOT NULL;
 
--- Adds the contacts matching p_filter (SQL over contact_facts f; $1 tenant,
--- $2 ids, $3 queue, $4 local date) to the interval aggregates. The ingest path
--- (new ids) and the rebuild (a queue from a date, or everything) both call it.
-CREATE FUNCTION ccm_intervals_accumulate(p_tenant bigint, p_filter text, p_ids text[],
-                                         p_queue text, p_from date) RETURNS void
+-- Adds the given contacts (by id) to the interval aggregates. The ingest path
+-- (the ids just inserted) and the rebuild (every id of a day, day by day) both
+-- call it: there is one implementation of the aggregation. Static SQL, so
+-- PL/pgSQL keeps its plan.
+CREATE FUNCTION ccm_intervals_accumulate(p_tenant bigint, p_ids text[]) RETURNS void
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    EXECUTE format($sql$
-        INSERT INTO contact_intervals AS i
-            (tenant_id, queue, interval_start, channel, local_date, service, offered, answered,
-             abandoned, short_abandoned, timed_out, refused, answered_wait_us, sl_numerator,
-             sl_denominator, handle_ms, handle_count, fcr_resolved, fcr_known, max_wait_us)
-        SELECT f.tenant_id, f.queue, f.interval_start, f.channel, f.local_date, f.service,
-               count(*), sum(f.is_answered), sum(f.is_abandoned), sum(f.is_short_abandoned),
-               sum(f.is_timed_out), sum(f.is_refused), sum(f.answered_wait_us),
-               sum(f.sl_numerator), sum(f.sl_denominator), sum(f.handle_ms), sum(f.has_handle),
-               sum(f.fcr_resolved), sum(f.fcr_known), max(f.wait_us)
-        FROM contact_facts f
-        WHERE f.tenant_id = $1 AND (%s)
-        GROUP BY f.tenant_id, f.queue, f.interval_start, f.channel, f.local_date, f.service
-        ON CONFLICT (tenant_id, queue, interval_start, channel) DO UPDATE SET
-            service = excluded.service,
-            offered = i.offered + excluded.offered,
-            answered = i.answered + excluded.answered,
-            abandoned = i.abandoned + excluded.abandoned,
-            short_abandoned = i.short_abandoned + excluded.short_abandoned,
-            timed_out = i.timed_out + excluded.timed_out,
-            refused = i.refused + excluded.refused,
-            answered_wait_us = i.answered_wait_us + excluded.answered_wait_us,
-            sl_numerator = i.sl_numerator + excluded.sl_numerator,
-            sl_denominator = i.sl_denominator + excluded.sl_denominator,
-            handle_ms = i.handle_ms + excluded.handle_ms,
-            handle_count = i.handle_count + excluded.handle_count,
-            fcr_resolved = i.fcr_resolved + excluded.fcr_resolved,
-            fcr_known = i.fcr_known + excluded.fcr_known,
-            max_wait_us = greatest(i.max_wait_us, excluded.max_wait_us)
-    $sql$, p_filter) USING p_tenant, p_ids, p_queue, p_from;
+    INSERT INTO contact_intervals AS i
+        (tenant_id, queue, interval_start, channel, local_date, service, offered, answered,
+         abandoned, short_abandoned, timed_out, refused, answered_wait_us, sl_numerator,
+         sl_denominator, handle_ms, handle_count, fcr_resolved, fcr_known, max_wait_us)
+    SELECT f.tenant_id, f.queue, f.interval_start, f.channel, f.local_date, f.service,
+           count(*), sum(f.is_answered), sum(f.is_abandoned), sum(f.is_short_abandoned),
+           sum(f.is_timed_out), sum(f.is_refused), sum(f.answered_wait_us),
+           sum(f.sl_numerator), sum(f.sl_denominator), sum(f.handle_ms), sum(f.has_handle),
+           sum(f.fcr_resolved), sum(f.fcr_known), max(f.wait_us)
+    FROM contact_facts f
+    WHERE f.tenant_id = p_tenant AND f.id = ANY (p_ids)
+    GROUP BY f.tenant_id, f.queue, f.interval_start, f.channel, f.local_date, f.service
+    ON CONFLICT (tenant_id, queue, interval_start, channel) DO UPDATE SET
+        service = excluded.service,
+        offered = i.offered + excluded.offered,
+        answered = i.answered + excluded.answered,
+        abandoned = i.abandoned + excluded.abandoned,
+        short_abandoned = i.short_abandoned + excluded.short_abandoned,
+        timed_out = i.timed_out + excluded.timed_out,
+        refused = i.refused + excluded.refused,
+        answered_wait_us = i.answered_wait_us + excluded.answered_wait_us,
+        sl_numerator = i.sl_numerator + excluded.sl_numerator,
+        sl_denominator = i.sl_denominator + excluded.sl_denominator,
+        handle_ms = i.handle_ms + excluded.handle_ms,
+        handle_count = i.handle_count + excluded.handle_count,
+        fcr_resolved = i.fcr_resolved + excluded.fcr_resolved,
+        fcr_known = i.fcr_known + excluded.fcr_known,
+        max_wait_us = greatest(i.max_wait_us, excluded.max_wait_us);
 END
 $fn$;
 
 -- Rebuild the aggregates of one queue from a local date on (p_queue NULL: every
--- queue of the tenant; p_from NULL: all dates) from the raw contacts.
+-- queue of the tenant; p_from NULL: all dates) from the raw contacts, one
+-- local day at a time so memory stays bounded.
 CREATE FUNCTION ccm_intervals_rebuild(p_tenant bigint, p_queue text, p_from date) RETURNS void
 LANGUAGE plpgsql AS $fn$
+DECLARE
+    day_ids text[];
 BEGIN
     DELETE FROM contact_intervals
      WHERE tenant_id = p_tenant
        AND (p_queue IS NULL OR queue = p_queue)
        AND (p_from IS NULL OR local_date >= p_from);
-    PERFORM ccm_intervals_accumulate(p_tenant,
-        '($3::text IS NULL OR f.queue = $3) AND ($4::date IS NULL OR f.local_date >= $4)',
-        NULL, p_queue, p_from);
+    FOR day_ids IN
+        SELECT array_agg(c.id)
+          FROM contacts c
+         WHERE c.tenant_id = p_tenant
+           AND (p_queue IS NULL OR c.queue = p_queue)
+           AND (p_from IS NULL OR c.local_date >= p_from)
+           -- lets the offered_at index narrow the scan: a local date starts
+           -- less than a day before the UTC midnight of the same date
+           AND (p_from IS NULL OR c.offered_at >= ((p_from - 2)::timestamp AT TIME ZONE 'UTC'))
+         GROUP BY c.local_date
+    LOOP
+        PERFORM ccm_intervals_accumulate(p_tenant, day_ids);
+    END LOOP;
 END
 $fn$;
 
@@ -260,7 +270,7 @@ BEGIN
           LEFT JOIN unnest(new_ids) AS n(id) ON n.id = u.id;
     END IF;
     IF accepted > 0 THEN
-        PERFORM ccm_intervals_accumulate(p_tenant, 'f.id = ANY($2)', new_ids, NULL, NULL);
+        PERFORM ccm_intervals_accumulate(p_tenant, new_ids);
     END IF;
 END
 $fn$;
