@@ -35,7 +35,6 @@ void config_init(struct config *config)
     config->max_body_bytes = 32u * 1024 * 1024;
     config->max_header_bytes = 16u * 1024;
     config->http_timeout_s = 60;
-    config->max_connections = 10000;
     config->ingest_max_rows = 20000;
 }
 
@@ -100,10 +99,6 @@ int config_set(struct config *config, const char *key, const char *value, struct
         if (config_parse_long(key, value, 1, 3600, &number, error))
             return -1;
         config->http_timeout_s = (int)number;
-    } else if (strcmp(key, "max_connections") == 0) {
-        if (config_parse_long(key, value, 1, 1000000, &number, error))
-            return -1;
-        config->max_connections = (int)number;
     } else if (strcmp(key, "ingest_max_rows") == 0) {
         if (config_parse_long(key, value, 1, 1000000, &number, error))
             return -1;
@@ -206,6 +201,6 @@ void config_print_keys(void)
 {
     puts("Config file keys (`key = value`, # comments; options override them):\n"
          "  data_dir, listen, database, log_level, pg_bindir, pg_user, db_readers,\n"
-         "  max_body_bytes, max_header_bytes, http_timeout_s, max_connections,\n"
+         "  max_body_bytes, max_header_bytes, http_timeout_s,\n"
          "  ingest_max_rows, webhook_allow (repeatable)");
 }

@@ -26,7 +26,6 @@ struct config {
     size_t max_body_bytes;
     size_t max_header_bytes;
     int http_timeout_s;
-    int max_connections;
     int ingest_max_rows; /* contacts per group commit */
     char *webhook_allow[CONFIG_MAX_WEBHOOK_ALLOW];
     int webhook_allow_count;
