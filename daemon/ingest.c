@@ -29,8 +29,10 @@
 #include "text_buffer.h"
 #include "tz.h"
 
-#define INGEST_INTERVAL_US (15 * 60 * CALENDAR_US_PER_SECOND)
-#define INGEST_ARRAYS      14
+#define INGEST_INTERVAL_US  (15 * 60 * CALENDAR_US_PER_SECOND)
+#define INGEST_ARRAYS       14
+#define INGEST_TRANSACTIONS 2 /* in flight at once; the writer pool has as many connections */
+#define INGEST_MAX_ATTEMPTS 3
 
 struct ingest_request {
     struct http_call *call;
@@ -49,15 +51,27 @@ struct ingest_tenant_group {
     struct text_buffer arrays[INGEST_ARRAYS];
 };
 
+/* One transaction: while one commits (fsync), the next can already execute
+ * on the second writer connection. Aggregate rows are locked in one order by
+ * every transaction (ORDER BY in ccm_intervals_accumulate), and a deadlock or
+ * serialization failure (possible only between concurrent duplicates) is
+ * retried, so the overlap never fails a request. */
+struct ingest_transaction {
+    struct ingest *ingest;
+    bool in_flight;
+    int attempts;
+    struct ingest_tenant_group groups[DB_MAX_STATEMENTS];
+    int group_count;
+    struct db_statement statements[DB_MAX_STATEMENTS];
+};
+
 struct ingest {
     struct server *server;
     struct ingest_request *waiting_head;
     struct ingest_request *waiting_tail;
     size_t waiting_count;
     size_t waiting_rows;
-    bool in_flight;
-    struct ingest_tenant_group groups[DB_MAX_STATEMENTS];
-    int group_count;
+    struct ingest_transaction transactions[INGEST_TRANSACTIONS];
     struct ingest_stats stats;
 };
 
@@ -73,9 +87,12 @@ struct ingest *ingest_new(struct server *server)
     if (!ingest)
         return NULL;
     ingest->server = server;
-    for (int g = 0; g < DB_MAX_STATEMENTS; g++)
-        for (int a = 0; a < INGEST_ARRAYS; a++)
-            text_buffer_init(&ingest->groups[g].arrays[a]);
+    for (int t = 0; t < INGEST_TRANSACTIONS; t++) {
+        ingest->transactions[t].ingest = ingest;
+        for (int g = 0; g < DB_MAX_STATEMENTS; g++)
+            for (int a = 0; a < INGEST_ARRAYS; a++)
+                text_buffer_init(&ingest->transactions[t].groups[g].arrays[a]);
+    }
     return ingest;
 }
 
@@ -96,10 +113,12 @@ void ingest_free(struct ingest *ingest)
                          "the daemon is shutting down; nothing was stored", NULL);
         ingest_request_free(request);
     }
-    for (int g = 0; g < DB_MAX_STATEMENTS; g++) {
-        for (int a = 0; a < INGEST_ARRAYS; a++)
-            text_buffer_free(&ingest->groups[g].arrays[a]);
-        free(ingest->groups[g].members);
+    for (int t = 0; t < INGEST_TRANSACTIONS; t++) {
+        for (int g = 0; g < DB_MAX_STATEMENTS; g++) {
+            for (int a = 0; a < INGEST_ARRAYS; a++)
+                text_buffer_free(&ingest->transactions[t].groups[g].arrays[a]);
+            free(ingest->transactions[t].groups[g].members);
+        }
     }
     free(ingest);
 }
@@ -107,8 +126,9 @@ void ingest_free(struct ingest *ingest)
 size_t ingest_pending(const struct ingest *ingest)
 {
     size_t pending = ingest->waiting_count;
-    for (int g = 0; g < ingest->group_count; g++)
-        pending += ingest->groups[g].member_count;
+    for (int t = 0; t < INGEST_TRANSACTIONS; t++)
+        for (int g = 0; g < ingest->transactions[t].group_count; g++)
+            pending += ingest->transactions[t].groups[g].member_count;
     return pending;
 }
 
@@ -212,11 +232,27 @@ static void ingest_finish_group(struct ingest *ingest, struct ingest_tenant_grou
     group->member_count = 0;
 }
 
+static bool ingest_should_retry(const struct db_result *result, int attempts)
+{
+    return !result->ok && !result->connection_failed && attempts < INGEST_MAX_ATTEMPTS &&
+           result->sqlstate &&
+           (strcmp(result->sqlstate, "40P01") == 0 || strcmp(result->sqlstate, "40001") == 0);
+}
+
 /* The mask is one '1' (new) or '0' (already stored) per contact, in array order. */
 static void ingest_on_committed(const struct db_result *result, void *user_data)
 {
-    struct ingest *ingest = user_data;
+    struct ingest_transaction *transaction = user_data;
+    struct ingest *ingest = transaction->ingest;
 
+    if (ingest_should_retry(result, transaction->attempts)) {
+        log_warn("ingest.retry", "sqlstate=%s attempt=%d", result->sqlstate,
+                 transaction->attempts + 1);
+        transaction->attempts++;
+        if (db_pool_submit(ingest->server->writer, transaction->statements,
+                           transaction->group_count, ingest_on_committed, transaction) == 0)
+            return;
+    }
     if (!result->ok) {
         char quoted[400];
         log_error("ingest.transaction_failed", "sqlstate=%s connection_failed=%d error=\"%s\"",
@@ -225,8 +261,8 @@ static void ingest_on_committed(const struct db_result *result, void *user_data)
     } else {
         ingest->stats.transactions++;
     }
-    for (int g = 0; g < ingest->group_count; g++) {
-        struct ingest_tenant_group *group = &ingest->groups[g];
+    for (int g = 0; g < transaction->group_count; g++) {
+        struct ingest_tenant_group *group = &transaction->groups[g];
         PGresult *row = NULL;
         if (result->ok && g < result->result_count && PQntuples(result->results[g]) == 1)
             row = result->results[g];
@@ -245,22 +281,22 @@ static void ingest_on_committed(const struct db_result *result, void *user_data)
         }
         ingest_finish_group(ingest, group, result, row);
     }
-    ingest->group_count = 0;
-    ingest->in_flight = false;
+    transaction->group_count = 0;
+    transaction->in_flight = false;
     if (ingest->waiting_head)
         ingest_flush(ingest);
 }
 
-static struct ingest_tenant_group *ingest_group_for(struct ingest *ingest,
+static struct ingest_tenant_group *ingest_group_for(struct ingest_transaction *transaction,
                                                     const struct tenant *tenant)
 {
     struct ingest_tenant_group *group;
-    for (int g = 0; g < ingest->group_count; g++)
-        if (ingest->groups[g].tenant == tenant)
-            return &ingest->groups[g];
-    if (ingest->group_count == DB_MAX_STATEMENTS)
+    for (int g = 0; g < transaction->group_count; g++)
+        if (transaction->groups[g].tenant == tenant)
+            return &transaction->groups[g];
+    if (transaction->group_count == DB_MAX_STATEMENTS)
         return NULL;
-    group = &ingest->groups[ingest->group_count++];
+    group = &transaction->groups[transaction->group_count++];
     group->tenant = tenant;
     group->member_count = 0;
     for (int a = 0; a < INGEST_ARRAYS; a++) {
@@ -283,23 +319,28 @@ static bool ingest_group_add(struct ingest_tenant_group *group, struct ingest_re
     return true;
 }
 
-/* Start the next transaction with everything waiting (up to ingest_max_rows). */
+/* Start a transaction with everything waiting (up to ingest_max_rows), when a
+ * transaction slot is free. */
 static void ingest_flush(struct ingest *ingest)
 {
-    struct db_statement statements[DB_MAX_STATEMENTS];
+    struct ingest_transaction *transaction = NULL;
     size_t rows = 0;
     size_t max_rows = (size_t)ingest->server->config->ingest_max_rows;
     bool failed = false;
 
-    if (ingest->in_flight || !ingest->waiting_head)
+    for (int t = 0; t < INGEST_TRANSACTIONS && !transaction; t++)
+        if (!ingest->transactions[t].in_flight)
+            transaction = &ingest->transactions[t];
+    if (!transaction || !ingest->waiting_head)
         return;
-    ingest->group_count = 0;
+    transaction->group_count = 0;
+    transaction->attempts = 1;
     while (ingest->waiting_head) {
         struct ingest_request *request = ingest->waiting_head;
         struct ingest_tenant_group *group;
         if (rows > 0 && rows + request->batch.contact_count > max_rows)
             break;
-        group = ingest_group_for(ingest, request->tenant);
+        group = ingest_group_for(transaction, request->tenant);
         if (!group)
             break;
         ingest->waiting_head = request->next;
@@ -315,28 +356,29 @@ static void ingest_flush(struct ingest *ingest)
         }
     }
 
-    memset(statements, 0, sizeof statements);
-    for (int g = 0; g < ingest->group_count; g++) {
-        struct ingest_tenant_group *group = &ingest->groups[g];
-        statements[g].sql = ingest_sql;
-        statements[g].param_count = 15;
-        statements[g].params[0] = group->tenant->id_text;
+    memset(transaction->statements, 0, sizeof transaction->statements);
+    for (int g = 0; g < transaction->group_count; g++) {
+        struct ingest_tenant_group *group = &transaction->groups[g];
+        struct db_statement *statement = &transaction->statements[g];
+        statement->sql = ingest_sql;
+        statement->param_count = 15;
+        statement->params[0] = group->tenant->id_text;
         for (int a = 0; a < INGEST_ARRAYS; a++) {
             pg_array_end(&group->arrays[a]);
             failed |= group->arrays[a].failed;
-            statements[g].params[a + 1] = text_buffer_string(&group->arrays[a]);
+            statement->params[a + 1] = text_buffer_string(&group->arrays[a]);
         }
     }
-    if (ingest->group_count == 0)
+    if (transaction->group_count == 0)
         return;
-    ingest->in_flight = true;
-    if (failed || db_pool_submit(ingest->server->writer, statements, ingest->group_count,
-                                 ingest_on_committed, ingest) != 0) {
+    transaction->in_flight = true;
+    if (failed || db_pool_submit(ingest->server->writer, transaction->statements,
+                                 transaction->group_count, ingest_on_committed, transaction) != 0) {
         struct db_result result;
         memset(&result, 0, sizeof result);
         result.error = "out of memory";
         result.sqlstate = "";
-        ingest_on_committed(&result, ingest);
+        ingest_on_committed(&result, transaction);
     }
 }
 

@@ -203,7 +203,7 @@ static int main_run_daemon(struct config *config)
     PQfinish(conn);
 
     server.base = event_base_new();
-    server.writer = db_pool_new(server.base, dsn, 1, "writer");
+    server.writer = db_pool_new(server.base, dsn, 2, "writer");
     server.readers = db_pool_new(server.base, dsn, config->db_readers, "readers");
     free(dsn);
     server.tenants = tenant_registry_new(server.readers);

@@ -168,7 +168,8 @@ CREATE INDEX contact_intervals_by_service ON contact_intervals (tenant_id, servi
 -- Adds the given contacts (by id) to the interval aggregates. The ingest path
 -- (the ids just inserted) and the rebuild (every id of a day, day by day) both
 -- call it: there is one implementation of the aggregation. Static SQL, so
--- PL/pgSQL keeps its plan.
+-- PL/pgSQL keeps its plan; the ids drive a nested loop over the primary key,
+-- whatever the size of contacts (a cached "= ANY" plan could stay a seq scan).
 CREATE FUNCTION ccm_intervals_accumulate(p_tenant bigint, p_ids text[]) RETURNS void
 LANGUAGE plpgsql AS $fn$
 BEGIN
@@ -181,9 +182,12 @@ BEGIN
            sum(f.is_timed_out), sum(f.is_refused), sum(f.answered_wait_us),
            sum(f.sl_numerator), sum(f.sl_denominator), sum(f.handle_ms), sum(f.has_handle),
            sum(f.fcr_resolved), sum(f.fcr_known), max(f.wait_us)
-    FROM contact_facts f
-    WHERE f.tenant_id = p_tenant AND f.id = ANY (p_ids)
+    FROM unnest(p_ids) AS n(id)
+    JOIN contact_facts f ON f.tenant_id = p_tenant AND f.id = n.id
     GROUP BY f.tenant_id, f.queue, f.interval_start, f.channel, f.local_date, f.service
+    -- one lock order for every transaction: concurrent ingest transactions
+    -- wait for each other on a hot interval row instead of deadlocking
+    ORDER BY f.queue, f.interval_start, f.channel
     ON CONFLICT (tenant_id, queue, interval_start, channel) DO UPDATE SET
         service = excluded.service,
         offered = i.offered + excluded.offered,
