@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/http.h>
 #include <jansson.h>
 
 #include "api.h"
@@ -27,6 +28,29 @@ struct api_admin_call {
     char *queue;
     json_t *echo; /* the stored version, echoed back */
 };
+
+/* The NAME of /v1/queues/NAME: one percent-decoded path segment (so a queue
+ * named "a/b" is addressed as /v1/queues/a%2Fb). NULL when invalid. */
+static char *api_admin_queue_name(struct http_call *call)
+{
+    const char *segment = call->raw_path + strlen("/v1/queues/");
+    char scope_text[SCOPE_TEXT_MAX + 8];
+    struct scope check;
+    char *name;
+
+    if (strncmp(call->raw_path, "/v1/queues/", strlen("/v1/queues/")) != 0 || !*segment ||
+        strchr(segment, '/'))
+        return NULL;
+    name = evhttp_uridecode(segment, 0, NULL);
+    if (!name)
+        return NULL;
+    snprintf(scope_text, sizeof scope_text, "queue:%s", name);
+    if (strlen(name) > SCOPE_NAME_MAX * 4 || scope_parse(scope_text, &check, NULL)) {
+        free(name);
+        return NULL;
+    }
+    return name;
+}
 
 static void api_admin_call_free(struct api_admin_call *admin)
 {
@@ -110,33 +134,33 @@ void api_queue_put(struct http_call *call)
 {
     static const char *const allowed[] = {"service",         "sl_threshold_s", "sl_formula",
                                           "short_abandon_s", "effective_from", NULL};
-    const char *name = call->path + strlen("/v1/queues/");
+    char *name = api_admin_queue_name(call);
     struct api_admin_call *admin;
     struct db_statement statement = {0};
     struct ccm_error error;
     json_t *body, *service, *formula;
     char unknown[80], message[CCM_ERROR_MESSAGE_MAX + 64];
-    struct scope check;
-    char scope_text[SCOPE_TEXT_MAX + 8];
 
-    snprintf(scope_text, sizeof scope_text, "queue:%s", name);
-    if (strchr(name, '/') || scope_parse(scope_text, &check, &error)) {
+    if (!name) {
         http_reply_error(call, 400, "bad_queue",
-                         "the queue name must be 1-128 characters "
-                         "without '/' or control characters",
+                         "the queue name must be 1-128 characters without control characters "
+                         "(percent-encode '/' as %2F)",
                          NULL);
         return;
     }
     body = http_body_json_object(call);
-    if (!body)
+    if (!body) {
+        free(name);
         return;
+    }
     admin = calloc(1, sizeof *admin);
-    if (!admin || !(admin->queue = strdup(name))) {
-        free(admin);
+    if (!admin) {
+        free(name);
         json_decref(body);
         http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
         return;
     }
+    admin->queue = name;
     admin->call = call;
     statement.sql = "SELECT ccm_queue_settings_put($1::bigint, $2, $3::date, $4, $5::integer, $6,"
                     " $7::integer)";
@@ -184,7 +208,7 @@ void api_queue_put(struct http_call *call)
         goto invalid;
 
     admin->echo = json_deep_copy(body);
-    json_object_set_new(admin->echo, "queue", json_string(name));
+    json_object_set_new(admin->echo, "queue", json_string(admin->queue));
     if (strcmp(admin->texts[0], "-infinity") == 0)
         json_object_set_new(admin->echo, "effective_from", json_null());
     json_decref(body);
@@ -240,9 +264,16 @@ void api_queue_get(struct http_call *call)
     struct api_admin_call *admin = calloc(1, sizeof *admin);
     struct db_statement statement = {0};
 
-    if (!admin || !(admin->queue = strdup(call->path + strlen("/v1/queues/")))) {
-        free(admin);
+    if (!admin) {
         http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
+        return;
+    }
+    if (!(admin->queue = api_admin_queue_name(call))) {
+        free(admin);
+        http_reply_error(call, 400, "bad_queue",
+                         "the queue name must be 1-128 characters without control characters "
+                         "(percent-encode '/' as %2F)",
+                         NULL);
         return;
     }
     admin->call = call;

@@ -81,6 +81,7 @@ static void http_call_free(struct http_call *call)
 {
     evhttp_clear_headers(&call->query);
     free(call->path);
+    free(call->raw_path);
     free(call);
 }
 
@@ -267,7 +268,8 @@ static void http_on_request(struct evhttp_request *request, void *arg)
     snprintf(call->request_id, sizeof call->request_id, "%llx-%llx", (unsigned long long)time(NULL),
              ++server->request_counter);
     call->path = evhttp_uridecode(raw_path ? raw_path : "/", 0, NULL);
-    if (!call->path) {
+    call->raw_path = strdup(raw_path ? raw_path : "/");
+    if (!call->path || !call->raw_path) {
         http_reply_error(call, 400, "bad_path", "the request path cannot be decoded", NULL);
         return;
     }

@@ -25,7 +25,8 @@ struct http_call {
     unsigned scopes;
     char request_id[24];
     double started_s;
-    char *path; /* decoded path, without the query */
+    char *path;     /* decoded path, without the query */
+    char *raw_path; /* the path as sent (percent-encoded segments intact) */
     struct evkeyvalq query;
     const char *method_name;
 };

@@ -40,6 +40,7 @@ struct ingest_request {
     struct event_batch batch;
     size_t accepted;
     size_t duplicates;
+    bool alone; /* a shared transaction failed: retry this request in one of its own */
     struct ingest_request *next;
 };
 
@@ -232,6 +233,44 @@ static void ingest_finish_group(struct ingest *ingest, struct ingest_tenant_grou
     group->member_count = 0;
 }
 
+static size_t ingest_transaction_requests(const struct ingest_transaction *transaction)
+{
+    size_t requests = 0;
+    for (int g = 0; g < transaction->group_count; g++)
+        requests += transaction->groups[g].member_count;
+    return requests;
+}
+
+/* Put the requests of a failed shared transaction back at the head of the
+ * queue, in their order, each to be stored alone. */
+static void ingest_requeue_alone(struct ingest *ingest, struct ingest_transaction *transaction)
+{
+    struct ingest_request *head = NULL, *last = NULL;
+    for (int g = 0; g < transaction->group_count; g++) {
+        struct ingest_tenant_group *group = &transaction->groups[g];
+        for (size_t m = 0; m < group->member_count; m++) {
+            struct ingest_request *request = group->members[m];
+            request->alone = true;
+            request->accepted = request->duplicates = 0;
+            request->next = NULL;
+            if (last)
+                last->next = request;
+            else
+                head = request;
+            last = request;
+            ingest->waiting_count++;
+            ingest->waiting_rows += request->batch.contact_count;
+        }
+        group->member_count = 0;
+    }
+    if (!head)
+        return;
+    last->next = ingest->waiting_head;
+    if (!ingest->waiting_head)
+        ingest->waiting_tail = last;
+    ingest->waiting_head = head;
+}
+
 static bool ingest_should_retry(const struct db_result *result, int attempts)
 {
     return !result->ok && !result->connection_failed && attempts < INGEST_MAX_ATTEMPTS &&
@@ -252,6 +291,19 @@ static void ingest_on_committed(const struct db_result *result, void *user_data)
         if (db_pool_submit(ingest->server->writer, transaction->statements,
                            transaction->group_count, ingest_on_committed, transaction) == 0)
             return;
+    }
+    if (!result->ok && !result->connection_failed && ingest_transaction_requests(transaction) > 1) {
+        /* Validation happened before queueing, so this should not happen; if
+         * it does, one request's rows must not fail the others: each is
+         * tried again in a transaction of its own. */
+        log_warn("ingest.isolating", "sqlstate=%s requests=%zu",
+                 result->sqlstate ? result->sqlstate : "",
+                 ingest_transaction_requests(transaction));
+        ingest_requeue_alone(ingest, transaction);
+        transaction->group_count = 0;
+        transaction->in_flight = false;
+        ingest_flush(ingest);
+        return;
     }
     if (!result->ok) {
         char quoted[400];
@@ -338,7 +390,7 @@ static void ingest_flush(struct ingest *ingest)
     while (ingest->waiting_head) {
         struct ingest_request *request = ingest->waiting_head;
         struct ingest_tenant_group *group;
-        if (rows > 0 && rows + request->batch.contact_count > max_rows)
+        if (rows > 0 && (request->alone || rows + request->batch.contact_count > max_rows))
             break;
         group = ingest_group_for(transaction, request->tenant);
         if (!group)
@@ -349,11 +401,14 @@ static void ingest_flush(struct ingest *ingest)
         ingest->waiting_count--;
         ingest->waiting_rows -= request->batch.contact_count;
         rows += request->batch.contact_count;
+        request->next = NULL;
         if (!ingest_group_add(group, request)) {
             http_reply_error(request->call, 503, "out_of_memory",
                              "out of memory; nothing was stored", NULL);
             ingest_request_free(request);
         }
+        if (request->alone)
+            break;
     }
 
     memset(transaction->statements, 0, sizeof transaction->statements);

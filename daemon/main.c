@@ -141,6 +141,46 @@ static void main_on_watchdog(evutil_socket_t fd, short what, void *arg)
     main_notify("WATCHDOG=1");
 }
 
+/* Start-up: serve only once every database connection is up, so that the
+ * readiness line means "requests will be stored", not "connecting". */
+struct main_startup {
+    struct server *server;
+    struct event *timer;
+    int waited_ms;
+    int rc;
+};
+
+static void main_on_startup_tick(evutil_socket_t fd, short what, void *arg)
+{
+    struct main_startup *startup = arg;
+    struct server *server = startup->server;
+    struct ccm_error error;
+    struct timeval tick = {0, 10000};
+
+    if (!db_pool_is_ready(server->writer) || !db_pool_is_ready(server->readers)) {
+        startup->waited_ms += 10;
+        if (startup->waited_ms > 60000) {
+            log_error("daemon.start_failed", "error=\"no database connection within 60 s\"");
+            startup->rc = 1;
+            event_base_loopbreak(server->base);
+            return;
+        }
+        evtimer_add(startup->timer, &tick);
+        return;
+    }
+    if (http_start(server, &error)) {
+        fprintf(stderr, "ccmetricsd: %s\n", error.message);
+        log_error("daemon.start_failed", "error=\"%s\"", error.message);
+        startup->rc = 1;
+        event_base_loopbreak(server->base);
+        return;
+    }
+    /* The one readiness line tests and operators wait for. */
+    log_info("daemon.ready", "listen=%s port=%d database=%s version=%s", server->config->listen,
+             server->port, config_uses_embedded(server->config) ? "embedded" : "dsn", CCM_VERSION);
+    main_notify("READY=1");
+}
+
 static int main_make_absolute(struct config *config)
 {
     char resolved[PATH_MAX];
@@ -163,6 +203,7 @@ static int main_run_daemon(struct config *config)
     bool have_embedded = false;
     struct ccm_error error;
     struct main_shutdown shutdown = {0};
+    struct main_startup startup = {0};
     struct event *signals[3] = {0}, *watchdog = NULL;
     const int signal_numbers[3] = {SIGTERM, SIGINT, SIGHUP};
     char *dsn;
@@ -219,12 +260,6 @@ static int main_run_daemon(struct config *config)
         rc = 1;
         goto done;
     }
-    if (http_start(&server, &error)) {
-        fprintf(stderr, "ccmetricsd: %s\n", error.message);
-        log_error("daemon.start_failed", "error=\"%s\"", error.message);
-        rc = 1;
-        goto done;
-    }
     shutdown.server = &server;
     for (int i = 0; i < 3; i++) {
         signals[i] = evsignal_new(server.base, signal_numbers[i], main_on_signal, &shutdown);
@@ -241,13 +276,16 @@ static int main_run_daemon(struct config *config)
     (void)watchdog_usec;
     (void)main_on_watchdog;
 
-    /* The one readiness line tests and operators wait for. */
-    log_info("daemon.ready", "listen=%s port=%d database=%s version=%s", config->listen,
-             server.port, have_embedded ? "embedded" : "dsn", CCM_VERSION);
-    main_notify("READY=1");
+    startup.server = &server;
+    startup.timer = evtimer_new(server.base, main_on_startup_tick, &startup);
+    if (!startup.timer) {
+        rc = 1;
+        goto done;
+    }
+    main_on_startup_tick(-1, 0, &startup);
 
     event_base_dispatch(server.base);
-    rc = main_fatal ? 1 : 0;
+    rc = main_fatal || startup.rc ? 1 : 0;
 
 done:
     if (server.http)
@@ -263,6 +301,8 @@ done:
         event_free(shutdown.timer);
     if (watchdog)
         event_free(watchdog);
+    if (startup.timer)
+        event_free(startup.timer);
     if (server.base)
         event_base_free(server.base);
     if (have_embedded) {

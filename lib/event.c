@@ -669,6 +669,13 @@ static enum field_state check_instant(struct item_problems *problems, const json
         add_problem(problems, field, "%s: %s", field, error.message);
         return FIELD_INVALID;
     }
+    /* Contacts happen in the Unix era: this also keeps every stored instant
+     * and local date inside the range PostgreSQL and the calendar format. */
+    if (*instant_out < EVENT_INSTANT_MIN_US || *instant_out > EVENT_INSTANT_MAX_US) {
+        add_problem(problems, field, "%s \"%.40s\" is outside the years 1970 to 9998 (in UTC)",
+                    field, json_string_value(value));
+        return FIELD_INVALID;
+    }
     return FIELD_VALID;
 }
 

@@ -24,8 +24,11 @@
 #define EVENT_REASON_MAX_CHARS 256
 #define EVENT_AGENT_MAX_CHARS  128
 #define EVENT_HANDLE_MAX_S     (86400.0 * 7) /* a week: anything longer is a unit mistake */
-#define EVENT_MAX_ITEMS        20000       /* per request */
-#define EVENT_MAX_ERRORS       100         /* errors listed per request (the count is exact) */
+#define EVENT_MAX_ITEMS        20000         /* per request */
+#define EVENT_MAX_ERRORS       100           /* errors listed per request (the count is exact) */
+/* Accepted instants: 1970-01-01T00:00:00Z to 9998-12-31T23:59:59.999999Z. */
+#define EVENT_INSTANT_MIN_US INT64_C(0)
+#define EVENT_INSTANT_MAX_US INT64_C(253370764799999999)
 
 enum event_channel {
     EVENT_CHANNEL_PHONE = 0,
@@ -45,8 +48,8 @@ enum event_outcome {
 };
 
 enum event_type {
-    EVENT_TYPE_CALL = 0,          /* a complete call record (default) */
-    EVENT_TYPE_CALL_OFFERED = 1,  /* lifecycle events: accepted by a later version */
+    EVENT_TYPE_CALL = 0,         /* a complete call record (default) */
+    EVENT_TYPE_CALL_OFFERED = 1, /* lifecycle events: accepted by a later version */
     EVENT_TYPE_CALL_ANSWERED = 2,
     EVENT_TYPE_CALL_ENDED = 3,
 };
@@ -71,22 +74,22 @@ struct event_contact {
     bool has_answered;
     bool has_ended;
     bool has_handle;
-    double handle_s;     /* valid when has_handle; >= 0 */
+    double handle_s; /* valid when has_handle; >= 0 */
     enum event_resolution first_contact_resolved;
-    const char *caller;  /* raw caller identity: the daemon pseudonymises it before storage */
+    const char *caller; /* raw caller identity: the daemon pseudonymises it before storage */
     const char *reason;
     const char *agent;
 };
 
 struct event_item_error {
-    long index; /* 0-based item index, or -1 when the body is NDJSON */
-    long line;  /* 1-based NDJSON line, or -1 when the body is an object/array */
-    char field[48];   /* "" when the error is about the whole item or body */
+    long index;     /* 0-based item index, or -1 when the body is NDJSON */
+    long line;      /* 1-based NDJSON line, or -1 when the body is an object/array */
+    char field[48]; /* "" when the error is about the whole item or body */
     char message[200];
 };
 
 enum event_body_format {
-    EVENT_BODY_JSON = 0,   /* object or array (decided by the first non-space byte) */
+    EVENT_BODY_JSON = 0, /* object or array (decided by the first non-space byte) */
     EVENT_BODY_NDJSON = 1,
 };
 

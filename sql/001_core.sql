@@ -215,6 +215,10 @@ LANGUAGE plpgsql AS $fn$
 DECLARE
     day_ids text[];
 BEGIN
+    -- Exclusive against ingest of this tenant (which holds the shared lock):
+    -- no contact can be committed between the DELETE and the re-accumulation
+    -- and be counted twice.
+    PERFORM pg_advisory_xact_lock(727365002, p_tenant::integer);
     DELETE FROM contact_intervals
      WHERE tenant_id = p_tenant
        AND (p_queue IS NULL OR queue = p_queue)
@@ -247,6 +251,9 @@ LANGUAGE plpgsql AS $fn$
 DECLARE
     new_ids text[];
 BEGIN
+    -- Shared with other ingest transactions, exclusive against a rebuild or
+    -- a settings change of the same tenant (see ccm_intervals_rebuild).
+    PERFORM pg_advisory_xact_lock_shared(727365002, p_tenant::integer);
     WITH inserted AS (
         INSERT INTO contacts (tenant_id, id, queue, channel, outcome, offered_at, answered_at,
                               ended_at, local_date, interval_start, handle_ms,
@@ -292,6 +299,8 @@ DECLARE
     current_formula text := 'abandons_count';
     current_short integer := 0;
 BEGIN
+    -- One settings change of a tenant at a time, and none during its ingest.
+    PERFORM pg_advisory_xact_lock(727365002, p_tenant::integer);
     INSERT INTO queue_settings (tenant_id, queue, effective_from, service, sl_threshold_s,
                                 sl_formula, short_abandon_s)
     VALUES (p_tenant, p_queue, p_effective_from, p_service, p_sl_threshold_s, p_sl_formula,

@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 BUILD = os.environ.get("CCM_BUILD_DIR") or os.path.join(os.path.dirname(__file__), "../../build")
@@ -92,7 +93,7 @@ class Postgres:
 class Daemon:
     """A real ccmetricsd process."""
 
-    def __init__(self, database=None, data_dir=None, extra=(), env=None):
+    def __init__(self, database=None, data_dir=None, extra=(), env=None, wait_ready=True):
         self.data_dir = data_dir or temp_dir("ccm-data-")
         self.database = database
         args = [DAEMON, "--listen", "127.0.0.1:0", "--data-dir", self.data_dir, "--log-level", "info"]
@@ -123,6 +124,23 @@ class Daemon:
             raise RuntimeError("ccmetricsd did not become ready:\n" + "\n".join(self.log_lines[-40:]))
         self.url = f"http://127.0.0.1:{self.port}"
         atexit.register(self.kill)
+        if wait_ready:
+            self.wait_ready()
+
+    def wait_ready(self, timeout=60):
+        """Poll GET /readyz until 200 (the readiness line may come before the database
+        connections are up); returns True when ready."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                if http("GET", self.url + "/readyz", timeout=10)[0] == 200:
+                    return True
+            except Exception:
+                pass
+            if self.proc.poll() is not None:
+                return False
+            time.sleep(0.1)
+        return False
 
     def token(self, tenant, scopes="ingest,read,admin", extra=()):
         args = [DAEMON, "token", "create", "--data-dir", self.data_dir, "--tenant", tenant,
@@ -209,3 +227,87 @@ class Checks:
     def finish(self):
         print(f"{self.name}: {self.passed} passed, {self.failed} failed", flush=True)
         sys.exit(1 if self.failed or not self.passed else 0)
+
+
+# ---- helpers shared by the integration tests (additions; the API above is unchanged) ----
+
+
+def write_config(text):
+    """A config file (`key = value` lines) in a temp dir; returns its path."""
+    path = os.path.join(temp_dir("ccm-conf-"), "ccmetricsd.conf")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def url_with(base, path, **params):
+    """base + path + ?query, with every value percent-encoded ('+' in offsets too)."""
+    query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
+    return base + path + ("?" + query if query else "")
+
+
+def post_events(url, token, events, ndjson=False, timeout=120):
+    """POST /v1/events: a dict (one object), a list (array) or, with ndjson, NDJSON lines."""
+    if ndjson:
+        body = "".join(json.dumps(e) + "\n" for e in events).encode()
+        return http("POST", url + "/v1/events", token, body, ctype="application/x-ndjson",
+                    timeout=timeout)
+    return http("POST", url + "/v1/events", token, events, timeout=timeout)
+
+
+def get_kpis(url, token, scope, period=None, channel=None, **params):
+    return http("GET", url_with(url, "/v1/kpis", scope=scope, period=period, channel=channel,
+                                **params), token)
+
+
+def run_cli(args, timeout=300):
+    """Run `ccmetricsd ARGS`; returns the CompletedProcess (text)."""
+    return subprocess.run([DAEMON] + list(args), capture_output=True, text=True, timeout=timeout)
+
+
+def psql_at(socket_dir, sql, user="ccmetrics", database="ccmetrics", port=5432):
+    """Run SQL on a server listening on a unix socket in socket_dir (e.g. the embedded
+    server's DATA_DIR/run); rows as lists of strings."""
+    out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1",
+                          "-h", socket_dir, "-p", str(port), "-U", user, "-d", database,
+                          "-c", sql], check=True, capture_output=True, text=True, timeout=60)
+    return [line.split("\t") for line in out.stdout.splitlines() if line != ""]
+
+
+def processes_using(directory):
+    """PIDs whose command line names `directory` or whose working directory is inside it
+    (PostgreSQL backends rewrite their command line but keep the data dir as cwd)."""
+    real = os.path.realpath(directory)
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    continue  # a zombie holds nothing
+        except (OSError, IndexError):
+            continue
+        cwd = ""
+        try:
+            cwd = os.readlink(f"/proc/{entry}/cwd")
+        except OSError:
+            pass
+        if real in cmdline or directory in cmdline or cwd == real or cwd.startswith(real + "/"):
+            found.append(int(entry))
+    return found
+
+
+def wait_until(predicate, timeout, step=0.2):
+    """Poll predicate() until it is truthy or timeout seconds pass; returns its last value."""
+    deadline = time.time() + timeout
+    while True:
+        value = predicate()
+        if value or time.time() >= deadline:
+            return value
+        time.sleep(step)
