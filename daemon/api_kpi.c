@@ -426,6 +426,27 @@ static int api_kpi_monthly_buckets(struct api_kpi_query *query, const char *from
     return 0;
 }
 
+/* Room for one more bucket (zeroed), or NULL with error set. */
+static struct api_kpi_bucket *api_kpi_next_bucket(struct api_kpi_query *query, size_t *count,
+                                                  size_t *capacity, struct ccm_error *error)
+{
+    if (*count == API_KPI_MAX_BUCKETS) {
+        ccm_error_set(error, "at most %d buckets per series", API_KPI_MAX_BUCKETS);
+        return NULL;
+    }
+    if (*count == *capacity) {
+        struct api_kpi_bucket *grown = realloc(query->buckets, 2 * *capacity * sizeof *grown);
+        if (!grown) {
+            ccm_error_set(error, "out of memory");
+            return NULL;
+        }
+        memset(grown + *capacity, 0, *capacity * sizeof *grown);
+        query->buckets = grown;
+        *capacity *= 2;
+    }
+    return &query->buckets[(*count)++];
+}
+
 static int api_kpi_interval_buckets(struct api_kpi_query *query, int64_t from_us, int64_t to_us,
                                     struct ccm_error *error)
 {
@@ -441,19 +462,9 @@ static int api_kpi_interval_buckets(struct api_kpi_query *query, int64_t from_us
         int32_t day = tz_local_day(tz, from_us), last = tz_local_day(tz, to_us - 1);
         from_us = tz_day_start(tz, day);
         for (; day <= last; day++) {
-            struct api_kpi_bucket *bucket;
-            if (count == API_KPI_MAX_BUCKETS)
-                return ccm_error_set(error, "at most %d buckets per series", API_KPI_MAX_BUCKETS);
-            if (count == capacity) {
-                struct api_kpi_bucket *grown =
-                    realloc(query->buckets, 2 * capacity * sizeof *grown);
-                if (!grown)
-                    return ccm_error_set(error, "out of memory");
-                memset(grown + capacity, 0, capacity * sizeof *grown);
-                query->buckets = grown;
-                capacity *= 2;
-            }
-            bucket = &query->buckets[count++];
+            struct api_kpi_bucket *bucket = api_kpi_next_bucket(query, &count, &capacity, error);
+            if (!bucket)
+                return -1;
             period_day(day, tz, &bucket->period);
             calendar_format_date(day, bucket->sql_key);
             to_us = bucket->period.to_us;
@@ -463,19 +474,9 @@ static int api_kpi_interval_buckets(struct api_kpi_query *query, int64_t from_us
         int64_t start = from_us - (((from_us % step) + step) % step);
         from_us = start;
         for (; start < to_us; start += step) {
-            struct api_kpi_bucket *bucket;
-            if (count == API_KPI_MAX_BUCKETS)
-                return ccm_error_set(error, "at most %d buckets per series", API_KPI_MAX_BUCKETS);
-            if (count == capacity) {
-                struct api_kpi_bucket *grown =
-                    realloc(query->buckets, 2 * capacity * sizeof *grown);
-                if (!grown)
-                    return ccm_error_set(error, "out of memory");
-                memset(grown + capacity, 0, capacity * sizeof *grown);
-                query->buckets = grown;
-                capacity *= 2;
-            }
-            bucket = &query->buckets[count++];
+            struct api_kpi_bucket *bucket = api_kpi_next_bucket(query, &count, &capacity, error);
+            if (!bucket)
+                return -1;
             if (period_from_instants(start, start + step, tz, &bucket->period, error))
                 return -1;
             bucket->period.kind =

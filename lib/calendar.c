@@ -79,37 +79,6 @@ int32_t calendar_utc_day(int64_t instant_us)
     return (int32_t)calendar_floor_div(instant_us, CALENDAR_US_PER_DAY);
 }
 
-/*
- * Quote untrusted bytes for an error message: at most 64 bytes shown,
- * '"' and '\' escaped, other non-printable bytes as \xHH, "..." when cut.
- */
-static void calendar_quote(const char *text, size_t length, char *out, size_t out_size)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t shown = length > 64 ? 64 : length;
-    size_t n = 0;
-
-    for (size_t i = 0; i < shown && n + 5 < out_size; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (c == '"' || c == '\\') {
-            out[n++] = '\\';
-            out[n++] = (char)c;
-        } else if (c < 0x20 || c > 0x7e) {
-            out[n++] = '\\';
-            out[n++] = 'x';
-            out[n++] = hex[c >> 4];
-            out[n++] = hex[c & 15];
-        } else {
-            out[n++] = (char)c;
-        }
-    }
-    if (shown < length && n + 4 <= out_size) {
-        memcpy(out + n, "...", 3);
-        n += 3;
-    }
-    out[n] = '\0';
-}
-
 /* Describe the byte at text[pos] (or the end of the text) for an error message. */
 static void calendar_describe_byte(const char *text, size_t length, size_t pos, char *out,
                                    size_t out_size)
@@ -206,7 +175,7 @@ int calendar_parse_date(const char *text, size_t length, int32_t *days_out, stru
 
     if (!text || length == 0)
         return ccm_error_set(error, "date is empty (expected YYYY-MM-DD)");
-    calendar_quote(text, length, quoted, sizeof quoted);
+    ccm_error_quote(text, length, quoted, sizeof quoted);
     if (calendar_parse_ymd("date", quoted, text, length, &days, error))
         return -1;
     if (length != 10)
@@ -260,7 +229,7 @@ int calendar_parse_rfc3339(const char *text, size_t length, int64_t *instant_us_
     if (!text || length == 0)
         return ccm_error_set(error,
                              "timestamp is empty (expected RFC 3339, e.g. 2026-10-06T08:00:00Z)");
-    calendar_quote(text, length, quoted, sizeof quoted);
+    ccm_error_quote(text, length, quoted, sizeof quoted);
 
     if (calendar_parse_ymd(what, quoted, text, length, &days, error))
         return -1;

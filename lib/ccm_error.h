@@ -7,6 +7,7 @@
 #define CCM_ERROR_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 #define CCM_ERROR_MESSAGE_MAX 512
 
@@ -24,5 +25,9 @@ int ccm_error_set(struct ccm_error *error, const char *format, ...)
 
 int ccm_error_setv(struct ccm_error *error, const char *format, va_list args)
     __attribute__((format(printf, 2, 0)));
+
+/* Quote untrusted bytes for an error message: at most 64 bytes shown, '"' and
+ * backslash escaped, other non-printable bytes as \xHH, "..." when cut. */
+void ccm_error_quote(const char *text, size_t length, char *out, size_t out_size);
 
 #endif

@@ -30,32 +30,6 @@ static void period_whole_days(struct period *out, enum period_kind kind, const c
     out->whole_days = true;
 }
 
-static void period_quote(const char *text, char *out, size_t out_size)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t n = 0, i;
-
-    for (i = 0; text[i] && i < 64 && n + 5 < out_size; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (c == '"' || c == '\\') {
-            out[n++] = '\\';
-            out[n++] = (char)c;
-        } else if (c < 0x20 || c > 0x7e) {
-            out[n++] = '\\';
-            out[n++] = 'x';
-            out[n++] = hex[c >> 4];
-            out[n++] = hex[c & 15];
-        } else {
-            out[n++] = (char)c;
-        }
-    }
-    if (text[i] && n + 4 <= out_size) {
-        memcpy(out + n, "...", 3);
-        n += 3;
-    }
-    out[n] = '\0';
-}
-
 static bool period_all_digits(const char *text, size_t count)
 {
     for (size_t i = 0; i < count; i++)
@@ -109,7 +83,7 @@ int period_resolve(const char *spec, int64_t now_us, const struct tz_rule *tz, i
     if (!spec || !*spec)
         return ccm_error_set(error, "period is empty (expected %s)", period_accepted);
     length = strlen(spec);
-    period_quote(spec, quoted, sizeof quoted);
+    ccm_error_quote(spec, strnlen(spec, 65), quoted, sizeof quoted);
 
     if (strcmp(spec, "today") == 0 || strcmp(spec, "mtd") == 0 ||
         strcmp(spec, "rolling-30d") == 0) {

@@ -17,7 +17,7 @@
 enum period_kind {
     PERIOD_TODAY,
     PERIOD_MONTH_TO_DATE,
-    PERIOD_MONTH,          /* YYYY-MM */
+    PERIOD_MONTH, /* YYYY-MM */
     PERIOD_ROLLING_30_DAYS,
     PERIOD_FINANCIAL_YEAR, /* fy-YYYY */
     PERIOD_DAY,            /* one local day (series) */
@@ -28,12 +28,12 @@ enum period_kind {
 
 struct period {
     enum period_kind kind;
-    char key[40];          /* "2026-10", "today", "fy-2026", "2026-10-06", ... */
-    int64_t from_us;       /* inclusive */
-    int64_t to_us;         /* exclusive */
-    int32_t first_day;     /* local day number of from_us (the day targets are chosen by) */
-    int32_t end_day;       /* local day number one past the last local day touched */
-    bool whole_days;       /* from/to are both local midnights (aggregates by local day suffice) */
+    char key[40];      /* "2026-10", "today", "fy-2026", "2026-10-06", ... */
+    int64_t from_us;   /* inclusive */
+    int64_t to_us;     /* exclusive */
+    int32_t first_day; /* local day number of from_us (the day targets are chosen by) */
+    int32_t end_day;   /* local day number one past the last local day touched */
+    bool whole_days;   /* from/to are both local midnights (aggregates by local day suffice) */
 };
 
 /*
@@ -43,8 +43,8 @@ struct period {
  * "YYYY-MM"; "fy-YYYY": [first of fy_start_month YYYY, same a year later).
  * Also accepts "YYYY-MM-DD" (one local day).
  */
-int period_resolve(const char *spec, int64_t now_us, const struct tz_rule *tz,
-                   int fy_start_month, struct period *out, struct ccm_error *error);
+int period_resolve(const char *spec, int64_t now_us, const struct tz_rule *tz, int fy_start_month,
+                   struct period *out, struct ccm_error *error);
 
 /* An explicit [from, to) range of instants (to > from). */
 int period_from_instants(int64_t from_us, int64_t to_us, const struct tz_rule *tz,

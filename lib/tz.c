@@ -221,32 +221,6 @@ static int tz_parse_transition(struct tz_parser *ps, const char *which,
     return 0;
 }
 
-static void tz_quote(const char *text, char *out, size_t out_size)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t n = 0, i;
-
-    for (i = 0; text[i] && i < 64 && n + 5 < out_size; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (c == '"' || c == '\\') {
-            out[n++] = '\\';
-            out[n++] = (char)c;
-        } else if (c < 0x20 || c > 0x7e) {
-            out[n++] = '\\';
-            out[n++] = 'x';
-            out[n++] = hex[c >> 4];
-            out[n++] = hex[c & 15];
-        } else {
-            out[n++] = (char)c;
-        }
-    }
-    if (text[i] && n + 4 <= out_size) {
-        memcpy(out + n, "...", 3);
-        n += 3;
-    }
-    out[n] = '\0';
-}
-
 int tz_rule_parse(struct tz_rule *rule, const char *posix_tz, struct ccm_error *error)
 {
     struct tz_parser ps;
@@ -260,7 +234,7 @@ int tz_rule_parse(struct tz_rule *rule, const char *posix_tz, struct ccm_error *
     ps.text = posix_tz;
     ps.p = posix_tz;
     ps.error = error;
-    tz_quote(posix_tz, ps.quoted, sizeof ps.quoted);
+    ccm_error_quote(posix_tz, strnlen(posix_tz, 65), ps.quoted, sizeof ps.quoted);
 
     if (tz_parse_name(&ps, "standard time"))
         return -1;

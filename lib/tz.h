@@ -17,17 +17,17 @@
 
 /* One DST transition rule: Jn, n or Mm.w.d with a local time of day. */
 struct tz_transition_rule {
-    char kind;           /* 'J' (Julian 1..365, no leap day), 'D' (0..365), 'M' */
-    int day;             /* J/D: the day; M: weekday 0..6 (0 = Sunday) */
-    int week;            /* M: 1..5 (5 = last) */
-    int month;           /* M: 1..12 */
-    int32_t time_s;      /* local wall-clock seconds after midnight, may be negative or > 24h */
+    char kind;      /* 'J' (Julian 1..365, no leap day), 'D' (0..365), 'M' */
+    int day;        /* J/D: the day; M: weekday 0..6 (0 = Sunday) */
+    int week;       /* M: 1..5 (5 = last) */
+    int month;      /* M: 1..12 */
+    int32_t time_s; /* local wall-clock seconds after midnight, may be negative or > 24h */
 };
 
 struct tz_rule {
-    char name[64];              /* IANA name, informational, e.g. "Europe/London" */
-    int32_t std_offset_s;       /* UTC offset in standard time, seconds EAST of UTC (GMT: 0, CET: 3600) */
-    int32_t dst_offset_s;       /* UTC offset in daylight time, seconds east */
+    char name[64];        /* IANA name, informational, e.g. "Europe/London" */
+    int32_t std_offset_s; /* UTC offset in standard time, seconds EAST of UTC (GMT: 0, CET: 3600) */
+    int32_t dst_offset_s; /* UTC offset in daylight time, seconds east */
     bool has_dst;
     struct tz_transition_rule dst_start; /* expressed in standard local time */
     struct tz_transition_rule dst_end;   /* expressed in daylight local time */
