@@ -91,6 +91,7 @@ struct options {
     struct tz_rule tz;
     double timeout_s;
     const char *effective_from;
+    const char *file; /* bench-batch: post these NDJSON lines instead of generated calls */
 };
 
 /* ---------------------------------------------------------------- small helpers */
@@ -1559,8 +1560,70 @@ oom:
 /* Make the benchmark's records: `calls` of them, offered over the last 90 days, spread
  * evenly, formatted before the clock starts (or, beyond BENCH_PREFORMAT_MAX bytes,
  * formatted just ahead of the senders). */
+/* bench-batch --file: the bodies are the file's lines, --batch a body, as
+ * given (so a benchmark can post exactly the rows it also loads with COPY). */
+static int bench_prepare_file(struct app *app)
+{
+    const struct options *options = app->options;
+    FILE *file = fopen(options->file, "rb");
+    char *data = NULL;
+    size_t length = 0, lines = 0, start = 0, in_batch = 0;
+    long size;
+
+    if (!file) {
+        print_error("%s: cannot open %s: %s", options->mode_name, options->file, strerror(errno));
+        return -1;
+    }
+    if (fseek(file, 0, SEEK_END) == 0 && (size = ftell(file)) > 0 &&
+        fseek(file, 0, SEEK_SET) == 0 && (data = malloc((size_t)size)) != NULL)
+        length = fread(data, 1, (size_t)size, file);
+    fclose(file);
+    if (!data || length == 0) {
+        free(data);
+        print_error("%s: %s is empty or unreadable", options->mode_name, options->file);
+        return -1;
+    }
+    for (size_t i = 0; i < length; i++)
+        lines += data[i] == '\n';
+    app->planned_requests = (lines + (size_t)options->batch) / (size_t)options->batch;
+    app->prepared = calloc(app->planned_requests + 1, sizeof *app->prepared);
+    if (!app->prepared) {
+        free(data);
+        print_error("%s: out of memory", options->mode_name);
+        return -1;
+    }
+    app->single_arena = data; /* owns the bytes the prepared jobs point into */
+    for (size_t i = 0; i < length; i++) {
+        if (data[i] != '\n' || ++in_batch < (size_t)options->batch) {
+            if (i + 1 < length)
+                continue;
+        }
+        struct http_job *job = &app->prepared[app->prepared_count++];
+        memset(job, 0, sizeof *job);
+        job->app = app;
+        job->method = EVHTTP_REQ_POST;
+        snprintf(job->path, sizeof job->path, "/v1/events");
+        job->content_type = "application/x-ndjson";
+        job->body = data + start;
+        job->length = i + 1 - start;
+        job->calls = in_batch ? in_batch : 1;
+        job->prepared = true;
+        snprintf(job->label, sizeof job->label, "POST /v1/events (%zu calls from %s)", job->calls,
+                 options->file);
+        app->pick.kept += job->calls;
+        start = i + 1;
+        in_batch = 0;
+    }
+    fprintf(stderr, PROGRAM ": %s: %zu lines of %s in %zu requests; %ld connections to %s\n",
+            options->mode_name, lines, options->file, app->prepared_count, options->concurrency,
+            options->url);
+    return 0;
+}
+
 static int bench_prepare(struct app *app, bool single)
 {
+    if (!single && app->options->file)
+        return bench_prepare_file(app);
     const struct options *options = app->options;
     struct bench_pick *pick = &app->pick;
     struct ccm_error error;
@@ -1905,6 +1968,7 @@ enum option_key {
     OPT_TZ,
     OPT_TIMEOUT,
     OPT_EFFECTIVE_FROM,
+    OPT_FILE,
     OPT_VERSION,
 };
 
@@ -1926,6 +1990,7 @@ static const struct {
     {OPT_TZ, FOR_BACKFILL | FOR_LIVE | FOR_NDJSON | FOR_BENCH},
     {OPT_TIMEOUT, FOR_HTTP},
     {OPT_EFFECTIVE_FROM, FOR_SETUP},
+    {OPT_FILE, FOR_BENCH_BATCH},
 };
 
 static const struct option long_options[] = {
@@ -1943,6 +2008,7 @@ static const struct option long_options[] = {
     {"tz", required_argument, NULL, OPT_TZ},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"effective-from", required_argument, NULL, OPT_EFFECTIVE_FROM},
+    {"file", required_argument, NULL, OPT_FILE},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -2003,6 +2069,9 @@ static void usage(FILE *out)
           "                         per batch, default 500) [backfill live bench-batch]\n"
           "      --concurrency C    connections, each with one request in flight, 1..1024\n"
           "                         (default 4; live: 2) [backfill live bench-*]\n"
+          "      --file PATH        post the NDJSON lines of this file, --batch lines a\n"
+          "                         request, instead of generated calls (--calls defaults\n"
+          "                         to its line count) [bench-batch]\n"
           "      --calls N          calls to post, 1..100000000; required [bench-*]; ndjson:\n"
           "                         stop after the first N [bench-* ndjson]\n"
           "      --speed F          simulated seconds per real second, 0 < F <= 100000\n"
@@ -2243,6 +2312,9 @@ static int parse_options(int argc, char **argv, struct options *options)
         case OPT_CALLS:
             status = parse_long("calls", arg, 1, 100000000, &options->calls);
             break;
+        case OPT_FILE:
+            options->file = arg;
+            break;
         case OPT_SPEED:
             status = parse_double("speed", arg, 0, 100000, true, &options->speed);
             break;
@@ -2302,6 +2374,15 @@ static int parse_options(int argc, char **argv, struct options *options)
         return 1;
     }
     if ((1u << options->mode) & FOR_BENCH) {
+        if (options->calls < 0 && options->file) {
+            FILE *file = fopen(options->file, "rb");
+            int c;
+            options->calls = 0;
+            while (file && (c = getc(file)) != EOF)
+                options->calls += c == '\n';
+            if (file)
+                fclose(file);
+        }
         if (options->calls < 0) {
             print_error("%s: --calls is required", options->mode_name);
             return 1;
