@@ -424,7 +424,8 @@ int db_pool_submit(struct db_pool *pool, const struct db_statement *statements, 
 
     for (int i = 0; i < statement_count; i++) {
         if (!PQsendQueryParams(best->pg, statements[i].sql, statements[i].param_count, NULL,
-                               statements[i].params, NULL, NULL, 0)) {
+                               statements[i].params, statements[i].param_lengths,
+                               statements[i].param_formats, 0)) {
             /* The connection is unusable; everything on it fails, this too. */
             if (!best->head)
                 best->head = best->tail = request;

@@ -31,6 +31,8 @@ struct db_statement {
     const char *sql;
     int param_count;
     const char *params[DB_MAX_PARAMS]; /* sent (copied into libpq) by db_pool_submit */
+    int param_lengths[DB_MAX_PARAMS];  /* binary parameters only */
+    int param_formats[DB_MAX_PARAMS];  /* 0 text (NUL-terminated), 1 binary */
 };
 
 struct db_result {

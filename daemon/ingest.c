@@ -8,6 +8,7 @@
  */
 #include "ingest.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +50,7 @@ struct ingest_tenant_group {
     const struct tenant *tenant;
     struct ingest_request **members; /* in the order of their contacts in the arrays */
     size_t member_count;
-    struct text_buffer arrays[INGEST_ARRAYS];
+    struct pg_binary_array arrays[INGEST_ARRAYS]; /* binary: no text parsing in PostgreSQL */
 };
 
 /* One transaction: while one commits (fsync), the next can already execute
@@ -92,7 +93,7 @@ struct ingest *ingest_new(struct server *server)
         ingest->transactions[t].ingest = ingest;
         for (int g = 0; g < DB_MAX_STATEMENTS; g++)
             for (int a = 0; a < INGEST_ARRAYS; a++)
-                text_buffer_init(&ingest->transactions[t].groups[g].arrays[a]);
+                pg_binary_array_init(&ingest->transactions[t].groups[g].arrays[a]);
     }
     return ingest;
 }
@@ -117,7 +118,7 @@ void ingest_free(struct ingest *ingest)
     for (int t = 0; t < INGEST_TRANSACTIONS; t++) {
         for (int g = 0; g < DB_MAX_STATEMENTS; g++) {
             for (int a = 0; a < INGEST_ARRAYS; a++)
-                text_buffer_free(&ingest->transactions[t].groups[g].arrays[a]);
+                pg_binary_array_free(&ingest->transactions[t].groups[g].arrays[a]);
             free(ingest->transactions[t].groups[g].members);
         }
     }
@@ -150,59 +151,53 @@ static void ingest_pseudonymise(const struct tenant *tenant, const char *caller,
     out[64] = '\0';
 }
 
+/* Element types of the arrays, in parameter order ($2..$15 of ingest_sql). */
+static const unsigned ingest_array_oids[INGEST_ARRAYS] = {
+    PG_OID_TEXT,        PG_OID_TEXT,        PG_OID_INT2, PG_OID_INT2,        PG_OID_TIMESTAMPTZ,
+    PG_OID_TIMESTAMPTZ, PG_OID_TIMESTAMPTZ, PG_OID_DATE, PG_OID_TIMESTAMPTZ, PG_OID_INT8,
+    PG_OID_BOOL,        PG_OID_TEXT,        PG_OID_TEXT, PG_OID_TEXT,
+};
+
 static void ingest_append_contact(struct ingest_tenant_group *group,
                                   const struct event_contact *contact)
 {
-    struct text_buffer *a = group->arrays;
-    char text[40], caller_hash[65];
-    int64_t interval_start;
+    struct pg_binary_array *a = group->arrays;
+    char caller_hash[65];
 
-    pg_array_append_text(&a[0], contact->id);
-    pg_array_append_text(&a[1], contact->queue);
-    snprintf(text, sizeof text, "%d", (int)contact->channel);
-    pg_array_append_raw(&a[2], text);
-    snprintf(text, sizeof text, "%d", (int)contact->outcome);
-    pg_array_append_raw(&a[3], text);
-    calendar_format_rfc3339_utc(contact->offered_us, text);
-    pg_array_append_text(&a[4], text);
-    if (contact->has_answered) {
-        calendar_format_rfc3339_utc(contact->answered_us, text);
-        pg_array_append_text(&a[5], text);
-    } else {
-        pg_array_append_null(&a[5]);
-    }
-    if (contact->has_ended) {
-        calendar_format_rfc3339_utc(contact->ended_us, text);
-        pg_array_append_text(&a[6], text);
-    } else {
-        pg_array_append_null(&a[6]);
-    }
-    calendar_format_date(tz_local_day(&group->tenant->tz, contact->offered_us), text);
-    pg_array_append_raw(&a[7], text);
-    interval_start =
-        contact->offered_us -
-        (((contact->offered_us % INGEST_INTERVAL_US) + INGEST_INTERVAL_US) % INGEST_INTERVAL_US);
-    calendar_format_rfc3339_utc(interval_start, text);
-    pg_array_append_text(&a[8], text);
-    if (contact->has_handle) {
-        snprintf(text, sizeof text, "%lld", (long long)llround(contact->handle_s * 1000.0));
-        pg_array_append_raw(&a[9], text);
-    } else {
-        pg_array_append_null(&a[9]);
-    }
-    if (contact->first_contact_resolved == EVENT_RESOLUTION_UNKNOWN)
-        pg_array_append_null(&a[10]);
+    pg_binary_array_text(&a[0], contact->id);
+    pg_binary_array_text(&a[1], contact->queue);
+    pg_binary_array_int2(&a[2], (int)contact->channel);
+    pg_binary_array_int2(&a[3], (int)contact->outcome);
+    pg_binary_array_timestamptz(&a[4], contact->offered_us);
+    if (contact->has_answered)
+        pg_binary_array_timestamptz(&a[5], contact->answered_us);
     else
-        pg_array_append_raw(&a[10],
-                            contact->first_contact_resolved == EVENT_RESOLUTION_YES ? "t" : "f");
+        pg_binary_array_null(&a[5]);
+    if (contact->has_ended)
+        pg_binary_array_timestamptz(&a[6], contact->ended_us);
+    else
+        pg_binary_array_null(&a[6]);
+    pg_binary_array_date(&a[7], tz_local_day(&group->tenant->tz, contact->offered_us));
+    pg_binary_array_timestamptz(
+        &a[8],
+        contact->offered_us - (((contact->offered_us % INGEST_INTERVAL_US) + INGEST_INTERVAL_US) %
+                               INGEST_INTERVAL_US));
+    if (contact->has_handle)
+        pg_binary_array_int8(&a[9], llround(contact->handle_s * 1000.0));
+    else
+        pg_binary_array_null(&a[9]);
+    if (contact->first_contact_resolved == EVENT_RESOLUTION_UNKNOWN)
+        pg_binary_array_null(&a[10]);
+    else
+        pg_binary_array_bool(&a[10], contact->first_contact_resolved == EVENT_RESOLUTION_YES);
     if (contact->caller) {
         ingest_pseudonymise(group->tenant, contact->caller, caller_hash);
-        pg_array_append_text(&a[11], caller_hash);
+        pg_binary_array_text(&a[11], caller_hash);
     } else {
-        pg_array_append_null(&a[11]);
+        pg_binary_array_null(&a[11]);
     }
-    pg_array_append_text(&a[12], contact->reason);
-    pg_array_append_text(&a[13], contact->agent);
+    pg_binary_array_text(&a[12], contact->reason);
+    pg_binary_array_text(&a[13], contact->agent);
 }
 
 static void ingest_flush(struct ingest *ingest);
@@ -351,10 +346,8 @@ static struct ingest_tenant_group *ingest_group_for(struct ingest_transaction *t
     group = &transaction->groups[transaction->group_count++];
     group->tenant = tenant;
     group->member_count = 0;
-    for (int a = 0; a < INGEST_ARRAYS; a++) {
-        text_buffer_reset(&group->arrays[a]);
-        pg_array_begin(&group->arrays[a]);
-    }
+    for (int a = 0; a < INGEST_ARRAYS; a++)
+        pg_binary_array_begin(&group->arrays[a], ingest_array_oids[a]);
     return group;
 }
 
@@ -419,9 +412,12 @@ static void ingest_flush(struct ingest *ingest)
         statement->param_count = 15;
         statement->params[0] = group->tenant->id_text;
         for (int a = 0; a < INGEST_ARRAYS; a++) {
-            pg_array_end(&group->arrays[a]);
-            failed |= group->arrays[a].failed;
-            statement->params[a + 1] = text_buffer_string(&group->arrays[a]);
+            struct pg_binary_array *array = &group->arrays[a];
+            pg_binary_array_end(array);
+            failed |= array->bytes.failed || array->bytes.length > INT_MAX;
+            statement->params[a + 1] = array->bytes.data;
+            statement->param_lengths[a + 1] = (int)array->bytes.length;
+            statement->param_formats[a + 1] = 1;
         }
     }
     if (transaction->group_count == 0)

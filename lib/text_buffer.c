@@ -1,4 +1,4 @@
-/* text_buffer: growable NUL-terminated buffer and PostgreSQL array literals (see header). */
+/* text_buffer: growable NUL-terminated buffer and PostgreSQL binary arrays (see header). */
 #include "text_buffer.h"
 
 #include <stdarg.h>
@@ -88,52 +88,106 @@ const char *text_buffer_string(struct text_buffer *buffer)
     return buffer->data ? buffer->data : "";
 }
 
-void pg_array_begin(struct text_buffer *buffer)
+/* ---- binary arrays ---- */
+
+#define PG_EPOCH_DAYS_FROM_UNIX 10957 /* 2000-01-01 - 1970-01-01 */
+#define PG_BINARY_HEADER_BYTES  20    /* ndim, flags, oid, length, lower bound */
+
+static void pg_put32(unsigned char *out, unsigned long value)
 {
-    text_buffer_append(buffer, "{", 1);
+    out[0] = (unsigned char)(value >> 24);
+    out[1] = (unsigned char)(value >> 16);
+    out[2] = (unsigned char)(value >> 8);
+    out[3] = (unsigned char)value;
 }
 
-static void pg_array_separator(struct text_buffer *buffer)
+static void pg_binary_array_element(struct pg_binary_array *array, const void *bytes, size_t length)
 {
-    if (buffer->length > 0 && buffer->data[buffer->length - 1] != '{')
-        text_buffer_append(buffer, ",", 1);
+    unsigned char prefix[4];
+    pg_put32(prefix, (unsigned long)length);
+    text_buffer_append(&array->bytes, (const char *)prefix, 4);
+    text_buffer_append(&array->bytes, bytes, length);
+    array->count++;
 }
 
-void pg_array_append_text(struct text_buffer *buffer, const char *element)
+void pg_binary_array_init(struct pg_binary_array *array)
 {
-    const char *run;
+    memset(array, 0, sizeof *array);
+    text_buffer_init(&array->bytes);
+}
 
-    if (!element) {
-        pg_array_append_null(buffer);
+void pg_binary_array_free(struct pg_binary_array *array)
+{
+    text_buffer_free(&array->bytes);
+}
+
+void pg_binary_array_begin(struct pg_binary_array *array, unsigned element_oid)
+{
+    unsigned char header[PG_BINARY_HEADER_BYTES];
+    text_buffer_reset(&array->bytes);
+    array->count = 0;
+    array->has_null = false;
+    pg_put32(header, 1);     /* dimensions */
+    pg_put32(header + 4, 0); /* has nulls: set by end */
+    pg_put32(header + 8, element_oid);
+    pg_put32(header + 12, 0); /* length: set by end */
+    pg_put32(header + 16, 1); /* lower bound */
+    text_buffer_append(&array->bytes, (const char *)header, sizeof header);
+}
+
+void pg_binary_array_null(struct pg_binary_array *array)
+{
+    static const unsigned char minus_one[4] = {0xff, 0xff, 0xff, 0xff};
+    text_buffer_append(&array->bytes, (const char *)minus_one, 4);
+    array->count++;
+    array->has_null = true;
+}
+
+void pg_binary_array_text(struct pg_binary_array *array, const char *text)
+{
+    if (!text)
+        pg_binary_array_null(array);
+    else
+        pg_binary_array_element(array, text, strlen(text));
+}
+
+void pg_binary_array_int2(struct pg_binary_array *array, int value)
+{
+    unsigned char bytes[2] = {(unsigned char)((unsigned)value >> 8), (unsigned char)value};
+    pg_binary_array_element(array, bytes, 2);
+}
+
+void pg_binary_array_int8(struct pg_binary_array *array, long long value)
+{
+    unsigned char bytes[8];
+    unsigned long long bits = (unsigned long long)value;
+    for (int i = 7; i >= 0; i--, bits >>= 8)
+        bytes[i] = (unsigned char)bits;
+    pg_binary_array_element(array, bytes, 8);
+}
+
+void pg_binary_array_bool(struct pg_binary_array *array, bool value)
+{
+    unsigned char byte = value ? 1 : 0;
+    pg_binary_array_element(array, &byte, 1);
+}
+
+void pg_binary_array_timestamptz(struct pg_binary_array *array, long long unix_us)
+{
+    pg_binary_array_int8(array, unix_us - (long long)PG_EPOCH_DAYS_FROM_UNIX * 86400000000LL);
+}
+
+void pg_binary_array_date(struct pg_binary_array *array, long days_since_1970)
+{
+    unsigned char bytes[4];
+    pg_put32(bytes, (unsigned long)(days_since_1970 - PG_EPOCH_DAYS_FROM_UNIX));
+    pg_binary_array_element(array, bytes, 4);
+}
+
+void pg_binary_array_end(struct pg_binary_array *array)
+{
+    if (array->bytes.failed || array->bytes.length < PG_BINARY_HEADER_BYTES)
         return;
-    }
-    pg_array_separator(buffer);
-    text_buffer_append(buffer, "\"", 1);
-    /* Inside double quotes only '"' and '\' need a backslash. */
-    for (run = element; *element; element++) {
-        if (*element == '"' || *element == '\\') {
-            text_buffer_append(buffer, run, (size_t)(element - run));
-            text_buffer_append(buffer, "\\", 1);
-            run = element;
-        }
-    }
-    text_buffer_append(buffer, run, (size_t)(element - run));
-    text_buffer_append(buffer, "\"", 1);
-}
-
-void pg_array_append_raw(struct text_buffer *buffer, const char *element)
-{
-    pg_array_separator(buffer);
-    text_buffer_append_string(buffer, element);
-}
-
-void pg_array_append_null(struct text_buffer *buffer)
-{
-    pg_array_separator(buffer);
-    text_buffer_append(buffer, "NULL", 4);
-}
-
-void pg_array_end(struct text_buffer *buffer)
-{
-    text_buffer_append(buffer, "}", 1);
+    pg_put32((unsigned char *)array->bytes.data + 4, array->has_null ? 1 : 0);
+    pg_put32((unsigned char *)array->bytes.data + 12, array->count);
 }

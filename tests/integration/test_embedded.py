@@ -105,6 +105,20 @@ c.check(token and " " not in token, f"token create printed a token as its last l
 status, body, _ = post_events(daemon.url, token, [call(n) for n in range(5)])
 c.equal((status, body), (200, {"accepted": 5, "duplicates": 0}), "POST 5 events")
 c.equal(offered(token), 5, "offered after the first POST")
+# Only the token's SHA-256 is stored; the token itself appears nowhere in the table.
+import hashlib  # noqa: E402
+stored = sql("SELECT encode(token_hash, 'hex'), api_tokens::text FROM api_tokens")
+c.check([hashlib.sha256(token.encode()).hexdigest()] in [[row[0]] for row in stored],
+        "api_tokens holds the SHA-256 of the token")
+c.check(all(token not in row[1] for row in stored), "the token itself is not stored")
+# Callers are pseudonymised before storage (keyed hash), never stored in clear.
+status, _, _ = post_events(daemon.url, token, [dict(call(900), caller="+447700900123", queue="emb-caller")])
+c.equal(status, 200, "POST a call with a caller")
+row = sql("SELECT caller_hash FROM contacts WHERE id = 'e-900'")
+c.check(row and len(row[0][0]) == 64 and "447700900123" not in row[0][0],
+        f"the caller is stored as a 64-hex-digit keyed hash ({row})")
+c.check(not sql("SELECT 1 FROM contacts WHERE contacts::text LIKE '%447700900123%'"),
+        "the caller's number appears nowhere in contacts")
 
 n_migrations = len(glob.glob(os.path.join(SOURCE, "sql", "*.sql")))
 migrations = sql("SELECT version, name, applied_at FROM schema_migrations ORDER BY version")

@@ -1,48 +1,13 @@
 /*
- * test_text_buffer: the growable buffer and the PostgreSQL array literals the
- * ingest path sends every stored string through: quoting, escaping of '"' and
- * '\', NULLs, empty strings and growth across many appends.
+ * test_text_buffer: the growable buffer, the binary PostgreSQL arrays the
+ * ingest path sends every stored value through (header, NULLs, big-endian
+ * integers, PostgreSQL's 2000-01-01 epoch, raw UTF-8 text), and scopes.
  */
 #include <stdlib.h>
 
 #include "scope.h"
 #include "text_buffer.h"
 #include "unit.h"
-
-static void test_array_literals(void)
-{
-    struct text_buffer buffer;
-    text_buffer_init(&buffer);
-    CHECK_STR(text_buffer_string(&buffer), "");
-
-    pg_array_begin(&buffer);
-    pg_array_end(&buffer);
-    CHECK_STR(text_buffer_string(&buffer), "{}");
-
-    text_buffer_reset(&buffer);
-    pg_array_begin(&buffer);
-    pg_array_append_text(&buffer, "council-tax");
-    pg_array_append_text(&buffer, NULL);
-    pg_array_append_text(&buffer, "");
-    pg_array_append_text(&buffer, "say \"hi\"");
-    pg_array_append_text(&buffer, "back\\slash");
-    pg_array_append_text(&buffer, "{,}");
-    pg_array_append_text(&buffer, "NULL");
-    pg_array_append_text(&buffer, "caf\xc3\xa9");
-    pg_array_end(&buffer);
-    CHECK_STR(text_buffer_string(&buffer),
-              "{\"council-tax\",NULL,\"\",\"say \\\"hi\\\"\",\"back\\\\slash\",\"{,}\",\"NULL\","
-              "\"caf\xc3\xa9\"}");
-
-    text_buffer_reset(&buffer);
-    pg_array_begin(&buffer);
-    pg_array_append_raw(&buffer, "1");
-    pg_array_append_null(&buffer);
-    pg_array_append_raw(&buffer, "t");
-    pg_array_end(&buffer);
-    CHECK_STR(text_buffer_string(&buffer), "{1,NULL,t}");
-    text_buffer_free(&buffer);
-}
 
 static void test_growth(void)
 {
@@ -90,9 +55,63 @@ static void test_scopes(void)
     CHECK_INT(scope_utf8_length("caf\xc3\xa9"), 4);
 }
 
+static void test_binary_arrays(void)
+{
+    struct pg_binary_array array;
+    const unsigned char *b;
+    static const unsigned char want_int2[] = {
+        0,    0,    0,    1,                /* one dimension */
+        0,    0,    0,    1,                /* has nulls */
+        0,    0,    0,    21,               /* int2 */
+        0,    0,    0,    3,                /* three elements */
+        0,    0,    0,    1,                /* lower bound */
+        0,    0,    0,    2,    0x01, 0x02, /* 258 */
+        0xff, 0xff, 0xff, 0xff,             /* NULL */
+        0,    0,    0,    2,    0xff, 0xff, /* -1 */
+    };
+
+    pg_binary_array_init(&array);
+    pg_binary_array_begin(&array, PG_OID_INT2);
+    pg_binary_array_int2(&array, 258);
+    pg_binary_array_null(&array);
+    pg_binary_array_int2(&array, -1);
+    pg_binary_array_end(&array);
+    CHECK_INT(array.bytes.length, sizeof want_int2);
+    CHECK(memcmp(array.bytes.data, want_int2, sizeof want_int2) == 0);
+
+    /* timestamptz: microseconds since 2000-01-01T00:00:00Z, big-endian */
+    pg_binary_array_begin(&array, PG_OID_TIMESTAMPTZ);
+    pg_binary_array_timestamptz(&array,
+                                946684800LL * 1000000 + 1); /* 2000-01-01T00:00:00.000001Z */
+    pg_binary_array_timestamptz(&array, 0);                 /* 1970: negative */
+    pg_binary_array_end(&array);
+    b = (const unsigned char *)array.bytes.data;
+    CHECK_INT(b[7], 0); /* no nulls */
+    CHECK_INT(b[15], 2);
+    CHECK_INT(b[23], 8);
+    CHECK(memcmp(b + 24, "\0\0\0\0\0\0\0\1", 8) == 0);
+    CHECK_INT(b[36], 0xff); /* -946684800000000 starts 0xff 0xfc ... */
+    CHECK_INT(b[37], 0xfc);
+
+    /* date: days since 2000-01-01; text: raw bytes */
+    pg_binary_array_begin(&array, PG_OID_DATE);
+    pg_binary_array_date(&array, 10957 + 1);
+    pg_binary_array_end(&array);
+    b = (const unsigned char *)array.bytes.data;
+    CHECK(memcmp(b + 20, "\0\0\0\4\0\0\0\1", 8) == 0);
+    pg_binary_array_begin(&array, PG_OID_TEXT);
+    pg_binary_array_text(&array, "caf\xc3\xa9");
+    pg_binary_array_text(&array, NULL);
+    pg_binary_array_end(&array);
+    b = (const unsigned char *)array.bytes.data;
+    CHECK_INT(b[7], 1);
+    CHECK(memcmp(b + 20, "\0\0\0\5caf\xc3\xa9\xff\xff\xff\xff", 13) == 0);
+    pg_binary_array_free(&array);
+}
+
 void unit_main(void)
 {
-    test_array_literals();
+    test_binary_arrays();
     test_growth();
     test_scopes();
 }
