@@ -1585,7 +1585,8 @@ static int bench_prepare_file(struct app *app)
     }
     for (size_t i = 0; i < length; i++)
         lines += data[i] == '\n';
-    app->planned_requests = (lines + (size_t)options->batch) / (size_t)options->batch;
+    lines += data[length - 1] != '\n'; /* a last line without its newline */
+    app->planned_requests = (lines + (size_t)options->batch - 1) / (size_t)options->batch;
     app->prepared = calloc(app->planned_requests + 1, sizeof *app->prepared);
     if (!app->prepared) {
         free(data);
@@ -1606,7 +1607,7 @@ static int bench_prepare_file(struct app *app)
         job->content_type = "application/x-ndjson";
         job->body = data + start;
         job->length = i + 1 - start;
-        job->calls = in_batch ? in_batch : 1;
+        job->calls = in_batch + (data[i] != '\n'); /* the last line may lack its newline */
         job->prepared = true;
         snprintf(job->label, sizeof job->label, "POST /v1/events (%zu calls from %s)", job->calls,
                  options->file);
@@ -2376,10 +2377,13 @@ static int parse_options(int argc, char **argv, struct options *options)
     if ((1u << options->mode) & FOR_BENCH) {
         if (options->calls < 0 && options->file) {
             FILE *file = fopen(options->file, "rb");
-            int c;
+            int c, last = '\n';
             options->calls = 0;
-            while (file && (c = getc(file)) != EOF)
+            while (file && (c = getc(file)) != EOF) {
                 options->calls += c == '\n';
+                last = c;
+            }
+            options->calls += last != '\n'; /* a last line without its newline */
             if (file)
                 fclose(file);
         }
