@@ -1,8 +1,8 @@
 -- 001_core: tenants, tokens, queue settings (versioned), targets (versioned),
 -- raw contacts (the source of truth) and 15-minute interval aggregates derived
 -- from them. Every derived row can be rebuilt from contacts with
--- ccm_intervals_rebuild(); ingest and rebuild share ccm_intervals_accumulate(),
--- and every KPI classification of a contact lives in one place: contact_facts.
+-- ccm_intervals_rebuild(); ingest and rebuild share ccm_intervals_add(), and
+-- every KPI classification of a contact lives in one place: ccm_classify().
 
 CREATE TABLE tenants (
     id             bigserial PRIMARY KEY,
@@ -90,51 +90,65 @@ CREATE TABLE contacts (
 );
 CREATE INDEX contacts_by_offered ON contacts (tenant_id, offered_at);
 
--- Every contact with its KPI classification under the settings in force on
--- the local date of its offered_at. The one definition of "answered within
--- T", "short abandon" and the service-level numerator/denominator.
+-- The one definition of a contact's KPI classification ("answered within T",
+-- "short abandon", the service-level numerator and denominator under the
+-- queue's formula, ...), given the settings in force on its local date. A
+-- single-SELECT SQL function, so the planner inlines it wherever it is used:
+-- in contact_facts (raw contacts) and in ccm_intervals_add (the aggregates).
+CREATE FUNCTION ccm_classify(p_outcome smallint, p_offered timestamptz, p_answered timestamptz,
+                             p_ended timestamptz, p_handle_ms bigint, p_fcr boolean,
+                             p_threshold_s integer, p_short_abandon_s integer, p_formula text)
+RETURNS TABLE (wait_us bigint, is_answered integer, is_abandoned integer,
+               is_short_abandoned integer, is_timed_out integer, is_refused integer,
+               answered_wait_us bigint, sl_numerator integer, sl_denominator integer,
+               handle_ms bigint, has_handle integer, fcr_resolved integer, fcr_known integer)
+LANGUAGE sql IMMUTABLE AS $fn$
+    SELECT k.wait_us,
+           (p_outcome = 1)::integer,
+           (p_outcome = 2 AND NOT k.is_short)::integer,
+           (p_outcome = 2 AND k.is_short)::integer,
+           (p_outcome = 3)::integer,
+           (p_outcome = 4)::integer,
+           CASE WHEN p_outcome = 1 THEN k.wait_us ELSE 0 END,
+           (CASE p_formula
+                WHEN 'abandons_positive' THEN k.answered_within OR k.abandoned_within
+                ELSE k.answered_within END)::integer,
+           (CASE p_formula
+                WHEN 'abandons_count' THEN k.handled
+                WHEN 'abandons_ignored' THEN k.handled AND NOT k.abandoned_within
+                WHEN 'answered_only' THEN p_outcome = 1
+                WHEN 'abandons_positive' THEN k.handled END)::integer,
+           CASE WHEN p_outcome = 1 AND p_handle_ms IS NOT NULL THEN p_handle_ms ELSE 0 END,
+           (p_outcome = 1 AND p_handle_ms IS NOT NULL)::integer,
+           (p_outcome = 1 AND p_fcr IS TRUE)::integer,
+           (p_outcome = 1 AND p_fcr IS NOT NULL)::integer
+    FROM (SELECT w.wait_us, w.is_short,
+                 coalesce(p_outcome = 1 AND w.wait_us <= p_threshold_s * 1000000::bigint, false)
+                     AS answered_within,
+                 coalesce(p_outcome = 2 AND NOT w.is_short
+                          AND w.wait_us <= p_threshold_s * 1000000::bigint, false)
+                     AS abandoned_within,
+                 NOT w.is_short AND p_outcome <> 4 AS handled
+          FROM (SELECT v.wait_us,
+                       coalesce(p_outcome = 2 AND v.wait_us < p_short_abandon_s * 1000000::bigint,
+                                false) AS is_short
+                FROM (SELECT (extract(epoch FROM coalesce(p_answered, p_ended) - p_offered)
+                              * 1000000)::bigint AS wait_us) v) w) k
+$fn$;
+
+-- Every contact with its classification under the settings in force on the
+-- local date of its offered_at (defaults of the KPI definitions when none).
 CREATE VIEW contact_facts AS
 SELECT c.tenant_id, c.id, c.queue, c.channel, c.interval_start, c.local_date, c.offered_at,
-       nullif(s.service, '') AS service,
-       k.wait_us,
-       (c.outcome = 1)::int AS is_answered,
-       (c.outcome = 2 AND NOT k.is_short)::int AS is_abandoned,
-       (c.outcome = 2 AND k.is_short)::int AS is_short_abandoned,
-       (c.outcome = 3)::int AS is_timed_out,
-       (c.outcome = 4)::int AS is_refused,
-       CASE WHEN c.outcome = 1 THEN k.wait_us ELSE 0 END AS answered_wait_us,
-       (CASE k.sl_formula
-            WHEN 'abandons_positive' THEN k.answered_within OR k.abandoned_within
-            ELSE k.answered_within END)::int AS sl_numerator,
-       (CASE k.sl_formula
-            WHEN 'abandons_count' THEN k.handled
-            WHEN 'abandons_ignored' THEN k.handled AND NOT k.abandoned_within
-            WHEN 'answered_only' THEN c.outcome = 1
-            WHEN 'abandons_positive' THEN k.handled END)::int AS sl_denominator,
-       CASE WHEN c.outcome = 1 AND c.handle_ms IS NOT NULL THEN c.handle_ms ELSE 0 END AS handle_ms,
-       (c.outcome = 1 AND c.handle_ms IS NOT NULL)::int AS has_handle,
-       (c.outcome = 1 AND c.first_contact_resolved IS TRUE)::int AS fcr_resolved,
-       (c.outcome = 1 AND c.first_contact_resolved IS NOT NULL)::int AS fcr_known
+       nullif(s.service, '') AS service, f.*
 FROM contacts c
 LEFT JOIN queue_settings_resolved s
        ON s.tenant_id = c.tenant_id AND s.queue = c.queue
       AND c.local_date >= s.valid_from AND c.local_date < s.valid_to
-CROSS JOIN LATERAL (
-    SELECT w.wait_us,
-           w.is_short,
-           coalesce(c.outcome = 1 AND w.wait_us <= w.threshold_us, false) AS answered_within,
-           coalesce(c.outcome = 2 AND NOT w.is_short AND w.wait_us <= w.threshold_us, false)
-               AS abandoned_within,
-           NOT w.is_short AND c.outcome <> 4 AS handled,
-           w.sl_formula
-    FROM (SELECT v.wait_us, v.threshold_us, v.sl_formula,
-                 coalesce(c.outcome = 2 AND v.wait_us < v.short_abandon_us, false) AS is_short
-          FROM (SELECT (extract(epoch FROM coalesce(c.answered_at, c.ended_at) - c.offered_at)
-                        * 1000000)::bigint AS wait_us,
-                       coalesce(s.sl_threshold_s, 80)::bigint * 1000000 AS threshold_us,
-                       coalesce(s.short_abandon_s, 0)::bigint * 1000000 AS short_abandon_us,
-                       coalesce(s.sl_formula, 'abandons_count') AS sl_formula) v) w
-) k;
+CROSS JOIN LATERAL ccm_classify(c.outcome, c.offered_at, c.answered_at, c.ended_at, c.handle_ms,
+                                c.first_contact_resolved, coalesce(s.sl_threshold_s, 80),
+                                coalesce(s.short_abandon_s, 0),
+                                coalesce(s.sl_formula, 'abandons_count')) f;
 
 -- 15-minute aggregates per (tenant, queue, interval, channel). UK offsets are
 -- whole hours, so an interval never straddles two local dates.
@@ -165,29 +179,48 @@ CREATE INDEX contact_intervals_by_tenant ON contact_intervals (tenant_id, interv
 CREATE INDEX contact_intervals_by_service ON contact_intervals (tenant_id, service, interval_start)
     WHERE service IS NOT NULL;
 
--- Adds the given contacts (by id) to the interval aggregates. The ingest path
--- (the ids just inserted) and the rebuild (every id of a day, day by day) both
--- call it: there is one implementation of the aggregation. Static SQL, so
--- PL/pgSQL keeps its plan; the ids drive a nested loop over the primary key,
--- whatever the size of contacts (a cached "= ANY" plan could stay a seq scan).
-CREATE FUNCTION ccm_intervals_accumulate(p_tenant bigint, p_ids text[]) RETURNS void
-LANGUAGE plpgsql AS $fn$
+-- Adds contacts, given as parallel arrays of their columns, to the interval
+-- aggregates. The ingest path (the rows it just inserted, from RETURNING) and
+-- the rebuild (every contact of a local day, day by day) both call it: one
+-- implementation of the aggregation, and no re-reading of contacts on ingest.
+-- The only join is with the small settings table, so its plan is right at any
+-- table size.
+CREATE FUNCTION ccm_intervals_add(p_tenant bigint, p_queues text[], p_channels smallint[],
+                                  p_outcomes smallint[], p_offered timestamptz[],
+                                  p_answered timestamptz[], p_ended timestamptz[],
+                                  p_local_dates date[], p_intervals timestamptz[],
+                                  p_handle_ms bigint[], p_fcr boolean[]) RETURNS void
+LANGUAGE plpgsql
+-- PL/pgSQL keeps the plan for the session (a SQL-language function would plan
+-- its INSERT on every call: ~2 ms); one generic plan suits every call, since
+-- the only table joined is the small settings table.
+SET plan_cache_mode = force_generic_plan
+AS $fn$
 BEGIN
     INSERT INTO contact_intervals AS i
         (tenant_id, queue, interval_start, channel, local_date, service, offered, answered,
          abandoned, short_abandoned, timed_out, refused, answered_wait_us, sl_numerator,
          sl_denominator, handle_ms, handle_count, fcr_resolved, fcr_known, max_wait_us)
-    SELECT f.tenant_id, f.queue, f.interval_start, f.channel, f.local_date, f.service,
+    SELECT p_tenant, u.queue, u.interval_start, u.channel, u.local_date, nullif(s.service, ''),
            count(*), sum(f.is_answered), sum(f.is_abandoned), sum(f.is_short_abandoned),
            sum(f.is_timed_out), sum(f.is_refused), sum(f.answered_wait_us),
            sum(f.sl_numerator), sum(f.sl_denominator), sum(f.handle_ms), sum(f.has_handle),
            sum(f.fcr_resolved), sum(f.fcr_known), max(f.wait_us)
-    FROM unnest(p_ids) AS n(id)
-    JOIN contact_facts f ON f.tenant_id = p_tenant AND f.id = n.id
-    GROUP BY f.tenant_id, f.queue, f.interval_start, f.channel, f.local_date, f.service
+    FROM unnest(p_queues, p_channels, p_outcomes, p_offered, p_answered, p_ended, p_local_dates,
+                p_intervals, p_handle_ms, p_fcr)
+             AS u(queue, channel, outcome, offered_at, answered_at, ended_at, local_date,
+                  interval_start, handle_ms, fcr)
+    LEFT JOIN queue_settings_resolved s
+           ON s.tenant_id = p_tenant AND s.queue = u.queue
+          AND u.local_date >= s.valid_from AND u.local_date < s.valid_to
+    CROSS JOIN LATERAL ccm_classify(u.outcome, u.offered_at, u.answered_at, u.ended_at,
+                                    u.handle_ms, u.fcr, coalesce(s.sl_threshold_s, 80),
+                                    coalesce(s.short_abandon_s, 0),
+                                    coalesce(s.sl_formula, 'abandons_count')) f
+    GROUP BY u.queue, u.interval_start, u.channel, u.local_date, nullif(s.service, '')
     -- one lock order for every transaction: concurrent ingest transactions
     -- wait for each other on a hot interval row instead of deadlocking
-    ORDER BY f.queue, f.interval_start, f.channel
+    ORDER BY u.queue, u.interval_start, u.channel
     ON CONFLICT (tenant_id, queue, interval_start, channel) DO UPDATE SET
         service = excluded.service,
         offered = i.offered + excluded.offered,
@@ -213,7 +246,7 @@ $fn$;
 CREATE FUNCTION ccm_intervals_rebuild(p_tenant bigint, p_queue text, p_from date) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
-    day_ids text[];
+    day record;
 BEGIN
     -- Exclusive against ingest of this tenant (which holds the shared lock):
     -- no contact can be committed between the DELETE and the re-accumulation
@@ -223,8 +256,12 @@ BEGIN
      WHERE tenant_id = p_tenant
        AND (p_queue IS NULL OR queue = p_queue)
        AND (p_from IS NULL OR local_date >= p_from);
-    FOR day_ids IN
-        SELECT array_agg(c.id)
+    FOR day IN
+        SELECT array_agg(c.queue) AS queues, array_agg(c.channel) AS channels,
+               array_agg(c.outcome) AS outcomes, array_agg(c.offered_at) AS offered,
+               array_agg(c.answered_at) AS answered, array_agg(c.ended_at) AS ended,
+               array_agg(c.local_date) AS local_dates, array_agg(c.interval_start) AS intervals,
+               array_agg(c.handle_ms) AS handle_ms, array_agg(c.first_contact_resolved) AS fcr
           FROM contacts c
          WHERE c.tenant_id = p_tenant
            AND (p_queue IS NULL OR c.queue = p_queue)
@@ -234,7 +271,9 @@ BEGIN
            AND (p_from IS NULL OR c.offered_at >= ((p_from - 2)::timestamp AT TIME ZONE 'UTC'))
          GROUP BY c.local_date
     LOOP
-        PERFORM ccm_intervals_accumulate(p_tenant, day_ids);
+        PERFORM ccm_intervals_add(p_tenant, day.queues, day.channels, day.outcomes, day.offered,
+                                  day.answered, day.ended, day.local_dates, day.intervals,
+                                  day.handle_ms, day.fcr);
     END LOOP;
 END
 $fn$;
@@ -250,6 +289,16 @@ CREATE FUNCTION ccm_ingest_calls(
 LANGUAGE plpgsql AS $fn$
 DECLARE
     new_ids text[];
+    new_queues text[];
+    new_channels smallint[];
+    new_outcomes smallint[];
+    new_offered timestamptz[];
+    new_answered timestamptz[];
+    new_ended timestamptz[];
+    new_local_dates date[];
+    new_intervals timestamptz[];
+    new_handle_ms bigint[];
+    new_fcr boolean[];
 BEGIN
     -- Shared with other ingest transactions, exclusive against a rebuild or
     -- a settings change of the same tenant (see ccm_intervals_rebuild).
@@ -262,8 +311,15 @@ BEGIN
                                          p_answered, p_ended, p_local_dates, p_intervals,
                                          p_handle_ms, p_fcr, p_callers, p_reasons, p_agents) u
         ON CONFLICT (tenant_id, id) DO NOTHING
-        RETURNING id)
-    SELECT array_agg(id) INTO new_ids FROM inserted;
+        RETURNING id, queue, channel, outcome, offered_at, answered_at, ended_at, local_date,
+                  interval_start, handle_ms, first_contact_resolved)
+    SELECT array_agg(id), array_agg(queue), array_agg(channel), array_agg(outcome),
+           array_agg(offered_at), array_agg(answered_at), array_agg(ended_at),
+           array_agg(local_date), array_agg(interval_start), array_agg(handle_ms),
+           array_agg(first_contact_resolved)
+      INTO new_ids, new_queues, new_channels, new_outcomes, new_offered, new_answered,
+           new_ended, new_local_dates, new_intervals, new_handle_ms, new_fcr
+      FROM inserted;
     accepted := coalesce(cardinality(new_ids), 0);
     duplicates := cardinality(p_ids) - accepted;
     -- One character per input position: '1' stored now, '0' already stored (or
@@ -281,7 +337,9 @@ BEGIN
           LEFT JOIN unnest(new_ids) AS n(id) ON n.id = u.id;
     END IF;
     IF accepted > 0 THEN
-        PERFORM ccm_intervals_accumulate(p_tenant, new_ids);
+        PERFORM ccm_intervals_add(p_tenant, new_queues, new_channels, new_outcomes, new_offered,
+                                  new_answered, new_ended, new_local_dates, new_intervals,
+                                  new_handle_ms, new_fcr);
     END IF;
 END
 $fn$;
