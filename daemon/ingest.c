@@ -30,10 +30,11 @@
 #include "text_buffer.h"
 #include "tz.h"
 
-#define INGEST_INTERVAL_US  (15 * 60 * CALENDAR_US_PER_SECOND)
-#define INGEST_ARRAYS       14
-#define INGEST_TRANSACTIONS 2 /* in flight at once; the writer pool has as many connections */
-#define INGEST_MAX_ATTEMPTS 3
+#define INGEST_INTERVAL_US      (15 * 60 * CALENDAR_US_PER_SECOND)
+#define INGEST_ARRAYS           14
+#define INGEST_TRANSACTIONS     2 /* in flight at once; the writer pool has as many connections */
+#define INGEST_MAX_ATTEMPTS     3
+#define INGEST_MIN_OVERLAP_ROWS 16 /* rows that justify a second transaction in flight */
 
 struct ingest_request {
     struct http_call *call;
@@ -369,14 +370,23 @@ static bool ingest_group_add(struct ingest_tenant_group *group, struct ingest_re
 static void ingest_flush(struct ingest *ingest)
 {
     struct ingest_transaction *transaction = NULL;
+    int busy = 0;
     size_t rows = 0;
     size_t max_rows = (size_t)ingest->server->config->ingest_max_rows;
     bool failed = false;
 
-    for (int t = 0; t < INGEST_TRANSACTIONS && !transaction; t++)
-        if (!ingest->transactions[t].in_flight)
+    for (int t = 0; t < INGEST_TRANSACTIONS; t++) {
+        if (ingest->transactions[t].in_flight)
+            busy++;
+        else if (!transaction)
             transaction = &ingest->transactions[t];
+    }
     if (!transaction || !ingest->waiting_head)
+        return;
+    /* While a transaction is in flight, start the next one only once it has
+     * enough to carry: a commit per handful of rows costs more PostgreSQL CPU
+     * than waiting a moment (the first commit's reply releases it anyway). */
+    if (busy > 0 && ingest->waiting_rows < INGEST_MIN_OVERLAP_ROWS)
         return;
     transaction->group_count = 0;
     transaction->attempts = 1;
