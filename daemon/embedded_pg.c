@@ -295,6 +295,43 @@ static void embedded_pg_stop_stale(struct embedded_pg *server)
         usleep(100000);
 }
 
+/* As root, the server runs as run_uid: every directory above the data dir must
+ * let that user through, or initdb fails with a bare "permission denied". */
+static int embedded_pg_check_reachable(struct embedded_pg *server, struct ccm_error *error)
+{
+    char path[4096];
+    size_t length;
+
+    if (!server->drop_privileges)
+        return 0;
+    snprintf(path, sizeof path, "%s", server->data_dir);
+    length = strlen(path);
+    for (size_t i = 1; i <= length; i++) {
+        struct stat info;
+        bool traversable;
+        char saved = path[i];
+        if (saved != '/' && saved != '\0')
+            continue;
+        path[i] = '\0';
+        if (stat(path, &info) == 0) {
+            if (info.st_uid == server->run_uid)
+                traversable = info.st_mode & S_IXUSR;
+            else if (info.st_gid == server->run_gid)
+                traversable = info.st_mode & S_IXGRP;
+            else
+                traversable = info.st_mode & S_IXOTH;
+            if (!traversable)
+                return ccm_error_set(error,
+                                     "the embedded PostgreSQL runs as uid %d, which cannot enter "
+                                     "%s (mode %04o): give it o+x, or use a --data-dir outside "
+                                     "it such as /var/lib/ccmetrics",
+                                     (int)server->run_uid, path, (unsigned)(info.st_mode & 07777));
+        }
+        path[i] = saved;
+    }
+    return 0;
+}
+
 int embedded_pg_start(struct embedded_pg *server, struct ccm_error *error)
 {
     char *version_file, *dsn;
@@ -306,7 +343,8 @@ int embedded_pg_start(struct embedded_pg *server, struct ccm_error *error)
     if (mkdir(server->data_dir, 0755) != 0 && errno != EEXIST)
         return ccm_error_set(error, "cannot create data directory %s: %s", server->data_dir,
                              strerror(errno));
-    if (embedded_pg_make_dir(server, server->cluster_dir, 0700, true, error) ||
+    if (embedded_pg_check_reachable(server, error) ||
+        embedded_pg_make_dir(server, server->cluster_dir, 0700, true, error) ||
         embedded_pg_make_dir(server, server->socket_dir, 0700, true, error))
         return -1;
     if (server->drop_privileges) {

@@ -85,6 +85,18 @@ def stop_and_check(d, what):
     c.check(time.time() - t0 <= 30, f"{what}: stopping took {time.time() - t0:.1f}s (limit 30 s)")
 
 
+# ---- as root, a data dir the server user cannot reach is refused clearly ---------------------
+if os.geteuid() == 0:
+    import subprocess  # noqa: E402
+    from harness import DAEMON  # noqa: E402
+    locked = temp_dir("ccm-locked-")
+    os.chmod(locked, 0o700)
+    out = subprocess.run([DAEMON, "--data-dir", os.path.join(locked, "data"), "--listen",
+                          "127.0.0.1:0"], capture_output=True, text=True, timeout=120)
+    c.check(out.returncode != 0 and "cannot enter" in out.stderr and locked in out.stderr,
+            f"a data dir under a 0700 directory: exit {out.returncode}, a message naming it "
+            f"({out.stderr.strip()[-300:]!r})")
+
 # ---- first start: a fresh data dir is initialised ------------------------------------------
 daemon = Daemon(data_dir=data_dir)
 c.check(os.path.isfile(os.path.join(cluster, "PG_VERSION")),
