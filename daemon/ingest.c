@@ -16,8 +16,6 @@
 #include <strings.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "api.h"
 #include "calendar.h"
@@ -140,18 +138,6 @@ const struct ingest_stats *ingest_get_stats(const struct ingest *ingest)
     return &ingest->stats;
 }
 
-/* HMAC-SHA256 of the caller with the tenant's key, as hex: the stored pseudonym. */
-static void ingest_pseudonymise(const struct tenant *tenant, const char *caller, char out[65])
-{
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    HMAC(EVP_sha256(), tenant->caller_key, (int)tenant->caller_key_length,
-         (const unsigned char *)caller, strlen(caller), digest, &length);
-    for (unsigned int i = 0; i < length && i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
-    out[64] = '\0';
-}
-
 /* Element types of the arrays, in parameter order ($2..$15 of ingest_sql). */
 static const unsigned ingest_array_oids[INGEST_ARRAYS] = {
     PG_OID_TEXT,        PG_OID_TEXT,        PG_OID_INT2, PG_OID_INT2,        PG_OID_TIMESTAMPTZ,
@@ -192,7 +178,7 @@ static void ingest_append_contact(struct ingest_tenant_group *group,
     else
         pg_binary_array_bool(&a[10], contact->first_contact_resolved == EVENT_RESOLUTION_YES);
     if (contact->caller) {
-        ingest_pseudonymise(group->tenant, contact->caller, caller_hash);
+        tenant_pseudonymise(group->tenant, contact->caller, caller_hash);
         pg_binary_array_text(&a[11], caller_hash);
     } else {
         pg_binary_array_null(&a[11]);

@@ -32,7 +32,11 @@ struct tenant {
     int fy_start_month;
     unsigned char caller_key[64];
     size_t caller_key_length;
+    void *caller_mac; /* EVP_MAC_CTX keyed with caller_key, duplicated per pseudonym */
 };
+
+/* The caller's pseudonym: HMAC-SHA256 with the tenant's key, as 64 hex digits. */
+void tenant_pseudonymise(const struct tenant *tenant, const char *caller, char out[65]);
 
 struct tenant_registry;
 

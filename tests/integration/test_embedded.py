@@ -131,6 +131,11 @@ c.check(row and len(row[0][0]) == 64 and "447700900123" not in row[0][0],
         f"the caller is stored as a 64-hex-digit keyed hash ({row})")
 c.check(not sql("SELECT 1 FROM contacts WHERE contacts::text LIKE '%447700900123%'"),
         "the caller's number appears nowhere in contacts")
+import hmac  # noqa: E402
+key = bytes.fromhex(sql("SELECT encode(caller_key, 'hex') FROM tenants WHERE name = 'emb'")[0][0])
+c.equal(row[0][0] if row else None,
+        hmac.new(key, b"+447700900123", hashlib.sha256).hexdigest(),
+        "the pseudonym is HMAC-SHA256 of the caller with the tenant's key (Python's hmac)")
 
 n_migrations = len(glob.glob(os.path.join(SOURCE, "sql", "*.sql")))
 migrations = sql("SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
