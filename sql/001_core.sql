@@ -311,32 +311,42 @@ BEGIN
                                          p_answered, p_ended, p_local_dates, p_intervals,
                                          p_handle_ms, p_fcr, p_callers, p_reasons, p_agents) u
         ON CONFLICT (tenant_id, id) DO NOTHING
-        RETURNING id, queue, channel, outcome, offered_at, answered_at, ended_at, local_date,
-                  interval_start, handle_ms, first_contact_resolved)
-    SELECT array_agg(id), array_agg(queue), array_agg(channel), array_agg(outcome),
-           array_agg(offered_at), array_agg(answered_at), array_agg(ended_at),
-           array_agg(local_date), array_agg(interval_start), array_agg(handle_ms),
-           array_agg(first_contact_resolved)
-      INTO new_ids, new_queues, new_channels, new_outcomes, new_offered, new_answered,
-           new_ended, new_local_dates, new_intervals, new_handle_ms, new_fcr
-      FROM inserted;
+        RETURNING id)
+    SELECT array_agg(id) INTO new_ids FROM inserted;
     accepted := coalesce(cardinality(new_ids), 0);
     duplicates := cardinality(p_ids) - accepted;
+    IF duplicates = 0 THEN
+        -- The common case: every row is new, so the input arrays are exactly
+        -- the rows to aggregate.
+        inserted_mask := repeat('1', accepted);
+        PERFORM ccm_intervals_add(p_tenant, p_queues, p_channels, p_outcomes, p_offered,
+                                  p_answered, p_ended, p_local_dates, p_intervals, p_handle_ms,
+                                  p_fcr);
+        RETURN;
+    END IF;
     -- One character per input position: '1' stored now, '0' already stored (or
     -- a repeat of an id earlier in the same batch), so the daemon can tell
-    -- each request of a group commit its own counts.
-    IF duplicates = 0 THEN
-        inserted_mask := repeat('1', accepted);
-    ELSE
-        SELECT string_agg(CASE WHEN n.id IS NOT NULL AND u.first THEN '1' ELSE '0' END, ''
-                          ORDER BY u.ord)
-          INTO inserted_mask
-          FROM (SELECT x.id, x.ord,
-                       row_number() OVER (PARTITION BY x.id ORDER BY x.ord) = 1 AS first
-                  FROM unnest(p_ids) WITH ORDINALITY AS x(id, ord)) u
-          LEFT JOIN unnest(new_ids) AS n(id) ON n.id = u.id;
-    END IF;
+    -- each request of a group commit its own counts, and the aggregates take
+    -- exactly the positions marked '1'.
+    SELECT string_agg(CASE WHEN n.id IS NOT NULL AND u.first THEN '1' ELSE '0' END, ''
+                      ORDER BY u.ord)
+      INTO inserted_mask
+      FROM (SELECT x.id, x.ord,
+                   row_number() OVER (PARTITION BY x.id ORDER BY x.ord) = 1 AS first
+              FROM unnest(p_ids) WITH ORDINALITY AS x(id, ord)) u
+      LEFT JOIN unnest(new_ids) AS n(id) ON n.id = u.id;
     IF accepted > 0 THEN
+        SELECT array_agg(u.queue), array_agg(u.channel), array_agg(u.outcome),
+               array_agg(u.offered_at), array_agg(u.answered_at), array_agg(u.ended_at),
+               array_agg(u.local_date), array_agg(u.interval_start), array_agg(u.handle_ms),
+               array_agg(u.fcr)
+          INTO new_queues, new_channels, new_outcomes, new_offered, new_answered, new_ended,
+               new_local_dates, new_intervals, new_handle_ms, new_fcr
+          FROM unnest(p_queues, p_channels, p_outcomes, p_offered, p_answered, p_ended,
+                      p_local_dates, p_intervals, p_handle_ms, p_fcr) WITH ORDINALITY
+                   AS u(queue, channel, outcome, offered_at, answered_at, ended_at, local_date,
+                        interval_start, handle_ms, fcr, ord)
+         WHERE substr(inserted_mask, u.ord::integer, 1) = '1';
         PERFORM ccm_intervals_add(p_tenant, new_queues, new_channels, new_outcomes, new_offered,
                                   new_answered, new_ended, new_local_dates, new_intervals,
                                   new_handle_ms, new_fcr);
