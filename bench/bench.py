@@ -126,6 +126,23 @@ say(f"-- batched ingest of the same rows, NDJSON 1,000 calls a request, 4 in fli
 assert accepted == len(rows), "every row must be stored"
 
 # ---- 2. single-call requests, 32 connections -----------------------------------
+def cpu_seconds(pids):
+    total = 0.0
+    for p in pids:
+        try:
+            fields = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass
+    return total
+
+
+def postgres_pids():
+    return [p for p in os.listdir("/proc") if p.isdigit() and
+            open(f"/proc/{p}/comm").read().strip() == "postgres"]
+
+
+daemon_cpu0, pg_cpu0, wall0 = cpu_seconds([pid]), cpu_seconds(postgres_pids()), time.time()
 single = subprocess.run([SIM, "bench-single", "--url", daemon.url, "--token", token, "--calls",
                          str(args.single_calls), "--concurrency", "32"],
                         capture_output=True, text=True)
@@ -135,6 +152,11 @@ if single.returncode != 0 or not line:
     raise SystemExit("bench-single failed")
 kv = parse_kv(line[-1])
 single_rate = float(kv["calls_per_s"])
+single_wall = time.time() - wall0
+daemon_cpu = cpu_seconds([pid]) - daemon_cpu0
+pg_cpu = cpu_seconds(postgres_pids()) - pg_cpu0
+results.update(single_daemon_cpu_us_per_call=daemon_cpu / args.single_calls * 1e6,
+               single_pg_cpu_us_per_call=pg_cpu / args.single_calls * 1e6)
 ceiling = fsync_ops * 32
 results.update(single_calls_per_s=single_rate, single_p50_ms=float(kv["p50_ms"]),
                single_p99_ms=float(kv["p99_ms"]), single_errors=int(kv["errors"]),
@@ -142,6 +164,9 @@ results.update(single_calls_per_s=single_rate, single_p50_ms=float(kv["p50_ms"])
 say(f"-- single-call requests, 32 connections: {single_rate:,.0f} calls/s (goal 10,000), "
     f"p50 {kv['p50_ms']} ms, p99 {kv['p99_ms']} ms, errors {kv['errors']}; "
     f"fsync ceiling 32 x {fsync_ops:.0f} = {ceiling:,.0f}/s -> {single_rate / ceiling:.2f}x of it")
+say(f"   CPU per call: ccmetricsd {daemon_cpu / args.single_calls * 1e6:.0f} us, PostgreSQL "
+    f"{pg_cpu / args.single_calls * 1e6:.0f} us, over {single_wall:.1f} s on {os.cpu_count()} "
+    f"cores shared with the load generator")
 
 
 # ---- 3. KPI latency with 10 thousand and 10 million calls -------------------------
