@@ -14,17 +14,6 @@
 #define US INT64_C(1000000)
 
 /* A counted check for bulk loops: prints at most `budget` failures. */
-#define CHECK_BULK(cond, budget, ...)                                                              \
-    do {                                                                                           \
-        unit_checks++;                                                                             \
-        if (!(cond)) {                                                                             \
-            if ((budget)-- > 0)                                                                    \
-                unit_fail(__FILE__, __LINE__, __VA_ARGS__);                                        \
-            else                                                                                   \
-                unit_failures++;                                                                   \
-        }                                                                                          \
-    } while (0)
-
 /* An exact-size, non-NUL-terminated heap copy of `length` bytes. */
 static char *exact_copy(const char *text, size_t length)
 {

@@ -15,17 +15,6 @@
 #define US   INT64_C(1000000)
 #define HOUR (3600 * US)
 
-#define CHECK_BULK(cond, budget, ...)                                                              \
-    do {                                                                                           \
-        unit_checks++;                                                                             \
-        if (!(cond)) {                                                                             \
-            if ((budget)-- > 0)                                                                    \
-                unit_fail(__FILE__, __LINE__, __VA_ARGS__);                                        \
-            else                                                                                   \
-                unit_failures++;                                                                   \
-        }                                                                                          \
-    } while (0)
-
 static int64_t at(const char *text)
 {
     struct ccm_error error;

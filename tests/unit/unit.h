@@ -57,6 +57,19 @@ void unit_fail(const char *file, int line, const char *format, ...)
             unit_fail(__FILE__, __LINE__, "%s = %.12g, want %.12g", #got, unit_got_, unit_want_);  \
     } while (0)
 
+/* For loops over millions of cases: every check counts, but only the first
+ * `budget` failures are printed (budget is an int variable, decremented). */
+#define CHECK_BULK(cond, budget, ...)                                                              \
+    do {                                                                                           \
+        unit_checks++;                                                                             \
+        if (!(cond)) {                                                                             \
+            if ((budget)-- > 0)                                                                    \
+                unit_fail(__FILE__, __LINE__, __VA_ARGS__);                                        \
+            else                                                                                   \
+                unit_failures++;                                                                   \
+        }                                                                                          \
+    } while (0)
+
 /* Defined by each test file. */
 void unit_main(void);
 
