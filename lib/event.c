@@ -3,7 +3,8 @@
  * from request bytes to validated struct event_contact records or per-item
  * errors, and the batch's string arena.
  *
- * jansson does the JSON syntax. This file splits the body into items (array
+ * jansson does the JSON syntax (flat machine-written records take a fast path
+ * that gives the same answers, see below). This file splits the body into items (array
  * elements or NDJSON lines) and parses them one at a time, freeing each item's
  * tree before the next, so memory stays proportional to the body; it checks
  * every field and cross-field rule of the API contract and copies the strings
@@ -48,6 +49,15 @@ static const char lifecycle_message[] =
     "lifecycle events are not supported by this version; send a complete call record";
 
 /* ---- names */
+
+/* The index of the name equal to the `length` bytes at `text`, or -1. */
+static int index_of_text(const char *const *names, size_t count, const char *text, size_t length)
+{
+    for (size_t i = 0; i < count; i++)
+        if (names[i] && strlen(names[i]) == length && memcmp(names[i], text, length) == 0)
+            return (int)i;
+    return -1;
+}
 
 static int index_of_name(const char *const *names, size_t count, const char *name)
 {
@@ -163,10 +173,10 @@ static long utf8_first_control(const char *text, size_t length)
 
 /* A short, printable rendering of an untrusted string value for a message: at most
  * QUOTED_VALUE_MAX_CHARS characters, control characters as '?', "..." when cut. */
-static void quote_value(const char *text, char *out, size_t out_size)
+static void quote_value(const char *text, size_t length, char *out, size_t out_size)
 {
     const unsigned char *bytes = (const unsigned char *)text;
-    size_t length = strlen(text), i = 0, n = 0, chars = 0;
+    size_t i = 0, n = 0, chars = 0;
 
     while (i < length && chars < QUOTED_VALUE_MAX_CHARS) {
         size_t seq = utf8_sequence_length(bytes + i, length - i);
@@ -258,6 +268,7 @@ struct parser {
     size_t contact_capacity;
     size_t item_count;
     bool body_failed; /* a body-level error (or no room for errors): the answer is -1 */
+    bool fast_path;   /* read flat records without jansson (see "the flat-record fast path") */
 };
 
 /* Records an error: counted always, listed while there is room. When even the list cannot
@@ -480,82 +491,143 @@ static void record_item_problems(struct parser *parser, long index, long line,
 
 /* ---- field checks */
 
-struct raw_fields {
-    json_t *type, *id, *queue, *channel, *offered_at, *answered_at, *ended_at, *outcome, *handle_s,
-        *first_contact_resolved, *caller, *reason, *agent;
+/* A field's value as the checks see it, whichever parser read it. Strings are
+ * borrowed (from jansson, or from the body for the flat-record fast path) and
+ * need not be NUL-terminated. */
+enum value_kind {
+    VALUE_ABSENT = 0, /* the key is not there */
+    VALUE_NULL,
+    VALUE_STRING,
+    VALUE_NUMBER,
+    VALUE_BOOLEAN,
+    VALUE_OBJECT,
+    VALUE_ARRAY,
 };
 
-/* The slot of a known key, or NULL for a key this version ignores. */
-static json_t **field_slot(struct raw_fields *fields, const char *key)
+struct field_value {
+    enum value_kind kind;
+    const char *text; /* VALUE_STRING */
+    size_t length;
+    double number; /* VALUE_NUMBER */
+    bool boolean;  /* VALUE_BOOLEAN */
+};
+
+struct raw_fields {
+    struct field_value type, id, queue, channel, offered_at, answered_at, ended_at, outcome,
+        handle_s, first_contact_resolved, caller, reason, agent;
+};
+
+/* Compares a key of `length` bytes with a NUL-terminated known name. */
+static bool key_is(const char *key, size_t length, const char *name)
 {
+    return strlen(name) == length && memcmp(key, name, length) == 0;
+}
+
+/* The slot of a known key (`length` bytes, no NUL needed), or NULL for a key this
+ * version ignores. */
+static struct field_value *field_slot(struct raw_fields *fields, const char *key, size_t length)
+{
+    if (length == 0)
+        return NULL;
     switch (key[0]) {
     case 'a':
-        if (strcmp(key, "answered_at") == 0)
+        if (key_is(key, length, "answered_at"))
             return &fields->answered_at;
-        if (strcmp(key, "agent") == 0)
+        if (key_is(key, length, "agent"))
             return &fields->agent;
         break;
     case 'c':
-        if (strcmp(key, "channel") == 0)
+        if (key_is(key, length, "channel"))
             return &fields->channel;
-        if (strcmp(key, "caller") == 0)
+        if (key_is(key, length, "caller"))
             return &fields->caller;
         break;
     case 'e':
-        if (strcmp(key, "ended_at") == 0)
+        if (key_is(key, length, "ended_at"))
             return &fields->ended_at;
         break;
     case 'f':
-        if (strcmp(key, "first_contact_resolved") == 0)
+        if (key_is(key, length, "first_contact_resolved"))
             return &fields->first_contact_resolved;
         break;
     case 'h':
-        if (strcmp(key, "handle_s") == 0)
+        if (key_is(key, length, "handle_s"))
             return &fields->handle_s;
         break;
     case 'i':
-        if (strcmp(key, "id") == 0)
+        if (key_is(key, length, "id"))
             return &fields->id;
         break;
     case 'o':
-        if (strcmp(key, "offered_at") == 0)
+        if (key_is(key, length, "offered_at"))
             return &fields->offered_at;
-        if (strcmp(key, "outcome") == 0)
+        if (key_is(key, length, "outcome"))
             return &fields->outcome;
         break;
     case 'q':
-        if (strcmp(key, "queue") == 0)
+        if (key_is(key, length, "queue"))
             return &fields->queue;
         break;
     case 'r':
-        if (strcmp(key, "reason") == 0)
+        if (key_is(key, length, "reason"))
             return &fields->reason;
         break;
     case 't':
-        if (strcmp(key, "type") == 0)
+        if (key_is(key, length, "type"))
             return &fields->type;
         break;
     }
     return NULL;
 }
 
-static const char *json_type_name(const json_t *value)
+/* A jansson value as the checks see it; the tree must outlive the use of `out`. */
+static void value_from_json(const json_t *value, struct field_value *out)
 {
     switch (json_typeof(value)) {
     case JSON_OBJECT:
-        return "an object";
+        out->kind = VALUE_OBJECT;
+        break;
     case JSON_ARRAY:
-        return "an array";
+        out->kind = VALUE_ARRAY;
+        break;
     case JSON_STRING:
-        return "a string";
+        out->kind = VALUE_STRING;
+        out->text = json_string_value(value);
+        out->length = json_string_length(value);
+        break;
     case JSON_INTEGER:
     case JSON_REAL:
-        return "a number";
+        out->kind = VALUE_NUMBER;
+        out->number = json_number_value(value);
+        break;
     case JSON_TRUE:
     case JSON_FALSE:
-        return "a boolean";
+        out->kind = VALUE_BOOLEAN;
+        out->boolean = json_is_true(value);
+        break;
     case JSON_NULL:
+        out->kind = VALUE_NULL;
+        break;
+    }
+}
+
+static const char *value_kind_name(const struct field_value *value)
+{
+    switch (value->kind) {
+    case VALUE_OBJECT:
+        return "an object";
+    case VALUE_ARRAY:
+        return "an array";
+    case VALUE_STRING:
+        return "a string";
+    case VALUE_NUMBER:
+        return "a number";
+    case VALUE_BOOLEAN:
+        return "a boolean";
+    case VALUE_NULL:
         return "null";
+    case VALUE_ABSENT:
+        break;
     }
     return "an unknown value";
 }
@@ -575,7 +647,8 @@ struct string_rule {
 };
 
 /* A string field. On FIELD_VALID, *text_out and *length_out hold the borrowed value. */
-static enum field_state check_string(struct item_problems *problems, const json_t *value,
+static enum field_state check_string(struct item_problems *problems,
+                                     const struct field_value *value,
                                      const struct string_rule *rule, const char **text_out,
                                      size_t *length_out)
 {
@@ -583,20 +656,20 @@ static enum field_state check_string(struct item_problems *problems, const json_
     size_t length, chars;
     long control;
 
-    if (!value) {
+    if (value->kind == VALUE_ABSENT) {
         if (rule->required)
             add_problem(problems, rule->field, "%s is required", rule->field);
         return rule->required ? FIELD_INVALID : FIELD_ABSENT;
     }
-    if (json_is_null(value) && !rule->required)
+    if (value->kind == VALUE_NULL && !rule->required)
         return FIELD_ABSENT;
-    if (!json_is_string(value)) {
+    if (value->kind != VALUE_STRING) {
         add_problem(problems, rule->field, "%s must be a string, not %s", rule->field,
-                    json_type_name(value));
+                    value_kind_name(value));
         return FIELD_INVALID;
     }
-    text = json_string_value(value);
-    length = json_string_length(value);
+    text = value->text;
+    length = value->length;
     if (length == 0) {
         if (!rule->required)
             return FIELD_ABSENT; /* "" means unknown, e.g. a withheld caller */
@@ -622,25 +695,25 @@ static enum field_state check_string(struct item_problems *problems, const json_
 }
 
 /* An enum given by name. On FIELD_VALID, *index_out is the name's index in `names`. */
-static enum field_state check_name(struct item_problems *problems, const json_t *value,
+static enum field_state check_name(struct item_problems *problems, const struct field_value *value,
                                    const char *field, bool required, const char *const *names,
                                    size_t count, const char *choices, int *index_out)
 {
     char quoted[QUOTED_VALUE_MAX_CHARS * 4 + 8];
     int found;
 
-    if (!value || (json_is_null(value) && !required)) {
+    if (value->kind == VALUE_ABSENT || (value->kind == VALUE_NULL && !required)) {
         if (required)
             add_problem(problems, field, "%s is required", field);
         return required ? FIELD_INVALID : FIELD_ABSENT;
     }
-    if (!json_is_string(value)) {
-        add_problem(problems, field, "%s must be a string, not %s", field, json_type_name(value));
+    if (value->kind != VALUE_STRING) {
+        add_problem(problems, field, "%s must be a string, not %s", field, value_kind_name(value));
         return FIELD_INVALID;
     }
-    found = index_of_name(names, count, json_string_value(value));
+    found = index_of_text(names, count, value->text, value->length);
     if (found < 0) {
-        quote_value(json_string_value(value), quoted, sizeof quoted);
+        quote_value(value->text, value->length, quoted, sizeof quoted);
         add_problem(problems, field, "%s \"%s\" is not one of %s", field, quoted, choices);
         return FIELD_INVALID;
     }
@@ -649,49 +722,49 @@ static enum field_state check_name(struct item_problems *problems, const json_t 
 }
 
 /* An RFC 3339 instant. On FIELD_VALID, *instant_out is set. */
-static enum field_state check_instant(struct item_problems *problems, const json_t *value,
-                                      const char *field, bool required, int64_t *instant_out)
+static enum field_state check_instant(struct item_problems *problems,
+                                      const struct field_value *value, const char *field,
+                                      bool required, int64_t *instant_out)
 {
     struct ccm_error error;
 
-    if (!value || (json_is_null(value) && !required)) {
+    if (value->kind == VALUE_ABSENT || (value->kind == VALUE_NULL && !required)) {
         if (required)
             add_problem(problems, field, "%s is required", field);
         return required ? FIELD_INVALID : FIELD_ABSENT;
     }
-    if (!json_is_string(value)) {
+    if (value->kind != VALUE_STRING) {
         add_problem(problems, field, "%s must be a string (an RFC 3339 time), not %s", field,
-                    json_type_name(value));
+                    value_kind_name(value));
         return FIELD_INVALID;
     }
-    if (calendar_parse_rfc3339(json_string_value(value), json_string_length(value), instant_out,
-                               &error) != 0) {
+    if (calendar_parse_rfc3339(value->text, value->length, instant_out, &error) != 0) {
         add_problem(problems, field, "%s: %s", field, error.message);
         return FIELD_INVALID;
     }
     /* Contacts happen in the Unix era: this also keeps every stored instant
      * and local date inside the range PostgreSQL and the calendar format. */
     if (*instant_out < EVENT_INSTANT_MIN_US || *instant_out > EVENT_INSTANT_MAX_US) {
-        add_problem(problems, field, "%s \"%.40s\" is outside the years 1970 to 9998 (in UTC)",
-                    field, json_string_value(value));
+        add_problem(problems, field, "%s \"%.*s\" is outside the years 1970 to 9998 (in UTC)",
+                    field, (int)(value->length < 40 ? value->length : 40), value->text);
         return FIELD_INVALID;
     }
     return FIELD_VALID;
 }
 
-static enum field_state check_handle(struct item_problems *problems, const json_t *value,
-                                     double *seconds_out)
+static enum field_state check_handle(struct item_problems *problems,
+                                     const struct field_value *value, double *seconds_out)
 {
     double seconds;
 
-    if (!value || json_is_null(value))
+    if (value->kind == VALUE_ABSENT || value->kind == VALUE_NULL)
         return FIELD_ABSENT;
-    if (!json_is_number(value)) {
+    if (value->kind != VALUE_NUMBER) {
         add_problem(problems, "handle_s", "handle_s must be a number of seconds, not %s",
-                    json_type_name(value));
+                    value_kind_name(value));
         return FIELD_INVALID;
     }
-    seconds = json_number_value(value);
+    seconds = value->number;
     if (seconds < 0) {
         add_problem(problems, "handle_s", "handle_s %.15g is negative; it must be 0 or more",
                     seconds);
@@ -707,23 +780,24 @@ static enum field_state check_handle(struct item_problems *problems, const json_
     return FIELD_VALID;
 }
 
-static enum field_state check_resolution(struct item_problems *problems, const json_t *value,
+static enum field_state check_resolution(struct item_problems *problems,
+                                         const struct field_value *value,
                                          enum event_resolution *resolution_out)
 {
-    if (!value || json_is_null(value))
+    if (value->kind == VALUE_ABSENT || value->kind == VALUE_NULL)
         return FIELD_ABSENT;
-    if (!json_is_boolean(value)) {
+    if (value->kind != VALUE_BOOLEAN) {
         add_problem(problems, "first_contact_resolved",
                     "first_contact_resolved must be true, false or null, not %s",
-                    json_type_name(value));
+                    value_kind_name(value));
         return FIELD_INVALID;
     }
-    *resolution_out = json_is_true(value) ? EVENT_RESOLUTION_YES : EVENT_RESOLUTION_NO;
+    *resolution_out = value->boolean ? EVENT_RESOLUTION_YES : EVENT_RESOLUTION_NO;
     return FIELD_VALID;
 }
 
 /* "type": FIELD_VALID only for a complete call record (absent means one too). */
-static enum field_state check_type(struct item_problems *problems, const json_t *value)
+static enum field_state check_type(struct item_problems *problems, const struct field_value *value)
 {
     int type = EVENT_TYPE_CALL;
     enum field_state state = check_name(problems, value, "type", false, type_names, TYPE_NAME_COUNT,
@@ -758,26 +832,27 @@ static void check_call_record(const struct raw_fields *fields, struct item_probl
     char first[32], second[32];
     int channel = EVENT_CHANNEL_PHONE, outcome = 0;
 
-    check_string(problems, fields->id, &id_rule, &contact->id, &item->id_length);
-    check_string(problems, fields->queue, &queue_rule, &contact->queue, &item->queue_length);
-    check_name(problems, fields->channel, "channel", false, channel_names, EVENT_CHANNEL_COUNT,
+    check_string(problems, &fields->id, &id_rule, &contact->id, &item->id_length);
+    check_string(problems, &fields->queue, &queue_rule, &contact->queue, &item->queue_length);
+    check_name(problems, &fields->channel, "channel", false, channel_names, EVENT_CHANNEL_COUNT,
                "phone, face_to_face, webchat, email, social, webform", &channel);
     contact->channel = (enum event_channel)channel;
-    offered = check_instant(problems, fields->offered_at, "offered_at", true, &contact->offered_us);
+    offered =
+        check_instant(problems, &fields->offered_at, "offered_at", true, &contact->offered_us);
     answered =
-        check_instant(problems, fields->answered_at, "answered_at", false, &contact->answered_us);
-    ended = check_instant(problems, fields->ended_at, "ended_at", false, &contact->ended_us);
+        check_instant(problems, &fields->answered_at, "answered_at", false, &contact->answered_us);
+    ended = check_instant(problems, &fields->ended_at, "ended_at", false, &contact->ended_us);
     outcome_state =
-        check_name(problems, fields->outcome, "outcome", true, outcome_names, OUTCOME_NAME_COUNT,
+        check_name(problems, &fields->outcome, "outcome", true, outcome_names, OUTCOME_NAME_COUNT,
                    "answered, abandoned, timeout, refused", &outcome);
     contact->outcome = (enum event_outcome)outcome;
     contact->has_handle =
-        check_handle(problems, fields->handle_s, &contact->handle_s) == FIELD_VALID;
+        check_handle(problems, &fields->handle_s, &contact->handle_s) == FIELD_VALID;
     contact->first_contact_resolved = EVENT_RESOLUTION_UNKNOWN;
-    check_resolution(problems, fields->first_contact_resolved, &contact->first_contact_resolved);
-    check_string(problems, fields->caller, &caller_rule, &contact->caller, &item->caller_length);
-    check_string(problems, fields->reason, &reason_rule, &contact->reason, &item->reason_length);
-    check_string(problems, fields->agent, &agent_rule, &contact->agent, &item->agent_length);
+    check_resolution(problems, &fields->first_contact_resolved, &contact->first_contact_resolved);
+    check_string(problems, &fields->caller, &caller_rule, &contact->caller, &item->caller_length);
+    check_string(problems, &fields->reason, &reason_rule, &contact->reason, &item->reason_length);
+    check_string(problems, &fields->agent, &agent_rule, &contact->agent, &item->agent_length);
     contact->has_answered = answered == FIELD_VALID;
     contact->has_ended = ended == FIELD_VALID;
 
@@ -865,29 +940,19 @@ static int store_contact(struct parser *parser, const struct checked_item *item)
     return 0;
 }
 
-/* Validates one parsed item and stores it or records its error. Returns -1 when parsing
- * must stop (out of memory), else 0. */
-static int take_item(struct parser *parser, json_t *value, long index, long line)
+/* Validates one item's fields (`fields` NULL: the item is not an object, `kind_name` says
+ * what it is) and stores it or records its error. Returns -1 when parsing must stop (out of
+ * memory), else 0. */
+static int take_fields(struct parser *parser, const struct raw_fields *fields,
+                       const char *kind_name, long index, long line)
 {
     struct item_problems problems = {0};
-    struct raw_fields fields = {0};
     struct checked_item item = {0};
-    const char *key;
-    json_t *field_value;
 
-    if (!json_is_object(value)) {
-        add_problem(&problems, "", "the item is %s; each item must be a JSON object",
-                    json_type_name(value));
-    } else {
-        json_object_foreach(value, key, field_value)
-        {
-            json_t **slot = field_slot(&fields, key);
-            if (slot)
-                *slot = field_value;
-        }
-        if (check_type(&problems, fields.type) == FIELD_VALID)
-            check_call_record(&fields, &problems, &item);
-    }
+    if (!fields)
+        add_problem(&problems, "", "the item is %s; each item must be a JSON object", kind_name);
+    else if (check_type(&problems, &fields->type) == FIELD_VALID)
+        check_call_record(fields, &problems, &item);
 
     if (problems.count > 0) {
         if (parser->batch->error_count == 0) {
@@ -903,6 +968,177 @@ static int take_item(struct parser *parser, json_t *value, long index, long line
     if (store_contact(parser, &item) != 0)
         return fail_out_of_memory(parser);
     return 0;
+}
+
+/* An item parsed by jansson. */
+static int take_json_item(struct parser *parser, json_t *value, long index, long line)
+{
+    struct raw_fields fields = {0};
+    struct field_value as_value = {0};
+    const char *key;
+    json_t *member;
+
+    if (!json_is_object(value)) {
+        value_from_json(value, &as_value);
+        return take_fields(parser, NULL, value_kind_name(&as_value), index, line);
+    }
+    json_object_foreach(value, key, member)
+    {
+        struct field_value *slot = field_slot(&fields, key, strlen(key));
+        if (slot)
+            value_from_json(member, slot);
+    }
+    return take_fields(parser, &fields, NULL, index, line);
+}
+
+/* ---- the flat-record fast path
+ *
+ * Most bodies are machine-written call records: one flat object of known keys
+ * whose strings are plain ASCII and whose numbers are short decimals. Building a
+ * jansson tree for each costs more than everything else the daemon does with
+ * it, so such an object is read here straight from the body. Anything else (an
+ * escape, a byte outside printable ASCII, an unknown or repeated key, a nested
+ * value, an exponent, a long number, a syntax error) makes it give up before
+ * anything is recorded, and jansson parses the item instead: the fast path
+ * only ever accepts a subset of what jansson accepts, with the same values,
+ * so answers do not depend on which path read an item. The differential fuzzer
+ * (tests/fuzz/fuzz_event_fast_path.c) and every event_parse case check that. */
+
+#define FAST_NUMBER_MAX_CHARS 24
+
+static const char *fast_skip_space(const char *cursor, const char *end)
+{
+    while (cursor < end && is_json_space(*cursor))
+        cursor++;
+    return cursor;
+}
+
+/* A string of printable ASCII without escapes; `cursor` is after the opening quote.
+ * Returns the position after the closing quote, or NULL. */
+static const char *fast_string(const char *cursor, const char *end, const char **text,
+                               size_t *length)
+{
+    const char *start = cursor;
+    while (cursor < end) {
+        unsigned char byte = (unsigned char)*cursor;
+        if (byte == '"') {
+            *text = start;
+            *length = (size_t)(cursor - start);
+            return cursor + 1;
+        }
+        if (byte < 0x20 || byte > 0x7E || byte == '\\')
+            return NULL;
+        cursor++;
+    }
+    return NULL;
+}
+
+/* A JSON number without an exponent: -?(0|[1-9][0-9]*)(.[0-9]+)?, at most
+ * FAST_NUMBER_MAX_CHARS characters, read exactly as jansson reads it (strtod, which
+ * jansson also uses for integers under JSON_DECODE_INT_AS_REAL). */
+static const char *fast_number(const char *cursor, const char *end, double *number)
+{
+    char digits[FAST_NUMBER_MAX_CHARS + 1];
+    const char *start = cursor;
+    size_t length;
+
+    if (cursor < end && *cursor == '-')
+        cursor++;
+    if (cursor < end && *cursor == '0') {
+        cursor++;
+    } else if (cursor < end && *cursor >= '1' && *cursor <= '9') {
+        while (cursor < end && *cursor >= '0' && *cursor <= '9')
+            cursor++;
+    } else {
+        return NULL;
+    }
+    if (cursor < end && *cursor == '.') {
+        const char *fraction = ++cursor;
+        while (cursor < end && *cursor >= '0' && *cursor <= '9')
+            cursor++;
+        if (cursor == fraction)
+            return NULL;
+    }
+    if (cursor < end && (*cursor == 'e' || *cursor == 'E'))
+        return NULL;
+    length = (size_t)(cursor - start);
+    if (length > FAST_NUMBER_MAX_CHARS)
+        return NULL;
+    memcpy(digits, start, length);
+    digits[length] = '\0';
+    *number = strtod(digits, NULL);
+    return cursor;
+}
+
+static const char *fast_literal(const char *cursor, const char *end, const char *word)
+{
+    size_t length = strlen(word);
+    if ((size_t)(end - cursor) < length || memcmp(cursor, word, length) != 0)
+        return NULL;
+    return cursor + length;
+}
+
+/* One value into `value`. Returns the position after it, or NULL. */
+static const char *fast_value(const char *cursor, const char *end, struct field_value *value)
+{
+    if (cursor >= end)
+        return NULL;
+    switch (*cursor) {
+    case '"':
+        value->kind = VALUE_STRING;
+        return fast_string(cursor + 1, end, &value->text, &value->length);
+    case 't':
+        value->kind = VALUE_BOOLEAN;
+        value->boolean = true;
+        return fast_literal(cursor, end, "true");
+    case 'f':
+        value->kind = VALUE_BOOLEAN;
+        value->boolean = false;
+        return fast_literal(cursor, end, "false");
+    case 'n':
+        value->kind = VALUE_NULL;
+        return fast_literal(cursor, end, "null");
+    default:
+        value->kind = VALUE_NUMBER;
+        return fast_number(cursor, end, &value->number);
+    }
+}
+
+/* A flat object of known keys starting at `cursor` (after any space). Returns the position
+ * after its '}' with `fields` filled, or NULL when jansson must parse the item. */
+static const char *fast_object(const char *cursor, const char *end, struct raw_fields *fields)
+{
+    if (cursor >= end || *cursor != '{')
+        return NULL;
+    cursor = fast_skip_space(cursor + 1, end);
+    if (cursor < end && *cursor == '}')
+        return cursor + 1;
+    for (;;) {
+        struct field_value *slot;
+        const char *key;
+        size_t key_length;
+
+        if (cursor >= end || *cursor != '"')
+            return NULL;
+        cursor = fast_string(cursor + 1, end, &key, &key_length);
+        if (!cursor)
+            return NULL;
+        slot = field_slot(fields, key, key_length);
+        if (!slot || slot->kind != VALUE_ABSENT)
+            return NULL;
+        cursor = fast_skip_space(cursor, end);
+        if (cursor >= end || *cursor != ':')
+            return NULL;
+        cursor = fast_value(fast_skip_space(cursor + 1, end), end, slot);
+        if (!cursor)
+            return NULL;
+        cursor = fast_skip_space(cursor, end);
+        if (cursor < end && *cursor == '}')
+            return cursor + 1;
+        if (cursor >= end || *cursor != ',')
+            return NULL;
+        cursor = fast_skip_space(cursor + 1, end);
+    }
 }
 
 /* ---- body forms */
@@ -935,11 +1171,21 @@ static int parse_ndjson(struct parser *parser)
             if (parser->item_count == EVENT_MAX_ITEMS)
                 return fail_too_many_items(parser, -1, line);
             parser->item_count++;
+            if (parser->fast_path) {
+                struct raw_fields fields = {0};
+                const char *after = fast_object(cursor + first, cursor + length, &fields);
+                if (after && fast_skip_space(after, cursor + length) == cursor + length) {
+                    if (take_fields(parser, &fields, NULL, -1, line) != 0)
+                        return -1;
+                    cursor = newline ? newline + 1 : end;
+                    continue;
+                }
+            }
             item = json_loadb(cursor, length, EVENT_LOAD_FLAGS | JSON_DECODE_ANY, &json_error);
             if (!item)
                 return fail_json_syntax(parser, -1, line, (size_t)(cursor - parser->body),
                                         &json_error);
-            result = take_item(parser, item, -1, line);
+            result = take_json_item(parser, item, -1, line);
             json_decref(item);
             if (result != 0)
                 return -1;
@@ -992,6 +1238,17 @@ static int parse_json_array(struct parser *parser, size_t offset)
             if (index == EVENT_MAX_ITEMS)
                 return fail_too_many_items(parser, index, -1);
             parser->item_count++;
+            if (parser->fast_path) {
+                struct raw_fields fields = {0};
+                const char *start = parser->body + offset;
+                const char *after = fast_object(start, parser->body + parser->length, &fields);
+                if (after) {
+                    if (take_fields(parser, &fields, NULL, index, -1) != 0)
+                        return -1;
+                    offset += (size_t)(after - start);
+                    goto next_element;
+                }
+            }
             item = json_loadb(parser->body + offset, parser->length - offset,
                               EVENT_LOAD_FLAGS | JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK,
                               &json_error);
@@ -1002,10 +1259,11 @@ static int parse_json_array(struct parser *parser, size_t offset)
                 return fail_body(parser, index, -1, "item %ld is too large to parse", index);
             }
             offset += (size_t)json_error.position;
-            result = take_item(parser, item, index, -1);
+            result = take_json_item(parser, item, index, -1);
             json_decref(item);
             if (result != 0)
                 return -1;
+        next_element:
             index++;
             offset = skip_space(parser, offset);
             if (offset < parser->length && parser->body[offset] == ',') {
@@ -1046,18 +1304,28 @@ static int parse_json(struct parser *parser)
                          found, line, column);
     }
     parser->item_count = 1;
+    if (parser->fast_path) {
+        struct raw_fields fields = {0};
+        const char *end = parser->body + parser->length;
+        const char *after = fast_object(parser->body + start, end, &fields);
+        if (after && fast_skip_space(after, end) == end)
+            return take_fields(parser, &fields, NULL, 0, -1);
+    }
     item = json_loadb(parser->body, parser->length, EVENT_LOAD_FLAGS, &json_error);
     if (!item)
         return fail_json_syntax(parser, 0, -1, 0, &json_error);
-    result = take_item(parser, item, 0, -1);
+    result = take_json_item(parser, item, 0, -1);
     json_decref(item);
     return result;
 }
 
-int event_parse_body(struct event_batch *batch, const char *body, size_t length,
-                     enum event_body_format format)
+static int parse_body(struct event_batch *batch, const char *body, size_t length,
+                      enum event_body_format format, bool fast_path)
 {
-    struct parser parser = {.batch = batch, .body = body ? body : "", .length = body ? length : 0};
+    struct parser parser = {.batch = batch,
+                            .body = body ? body : "",
+                            .length = body ? length : 0,
+                            .fast_path = fast_path};
     int result;
 
     event_batch_free(batch);
@@ -1072,4 +1340,16 @@ int event_parse_body(struct event_batch *batch, const char *body, size_t length,
         return -1;
     }
     return batch->error_count > 0 ? 1 : 0;
+}
+
+int event_parse_body(struct event_batch *batch, const char *body, size_t length,
+                     enum event_body_format format)
+{
+    return parse_body(batch, body, length, format, true);
+}
+
+int event_parse_body_reference(struct event_batch *batch, const char *body, size_t length,
+                               enum event_body_format format)
+{
+    return parse_body(batch, body, length, format, false);
 }

@@ -12,6 +12,9 @@
  * absent optionals omitted); otherwise {"returned": -1|1, "error_count": N,
  * "too_many_items": bool, "errors": [{"index", "line", "field", "message"}]} with index or
  * line omitted when -1. The batch's invariants are checked on the way.
+ *
+ * The body is parsed twice, by event_parse_body (with the flat-record fast path) and by
+ * event_parse_body_reference (jansson for every item): both must render the same.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -215,15 +218,31 @@ static void report_difference(const char *expected, const char *actual)
     fprintf(stderr, "=== actual, whole ===\n%s", actual);
 }
 
+typedef int parse_function(struct event_batch *, const char *, size_t, enum event_body_format);
+
+/* The rendering of one parse, or NULL with *problem set. */
+static char *parse_and_render(parse_function *parse, const char *input, size_t input_length,
+                              enum event_body_format format, const char **problem)
+{
+    struct event_batch batch;
+    char *rendered;
+    int returned;
+
+    event_batch_init(&batch);
+    returned = parse(&batch, input, input_length, format);
+    rendered = render(&batch, returned, problem);
+    event_batch_free(&batch);
+    return rendered;
+}
+
 int main(int argc, char **argv)
 {
     char path[4096];
     const char *case_dir, *problem = NULL, *regenerate = getenv("CCM_REGENERATE");
     enum event_body_format format = EVENT_BODY_JSON;
-    struct event_batch batch;
-    char *input, *format_text, *actual, *expected, *rendered;
+    char *input, *format_text, *actual, *expected, *rendered, *reference;
     size_t input_length, format_length, expected_length;
-    int returned, status;
+    int status;
 
     if (argc != 2) {
         fprintf(stderr, "usage: %s CASE_DIR\n", argv[0]);
@@ -251,13 +270,23 @@ int main(int argc, char **argv)
         free(format_text);
     }
 
-    event_batch_init(&batch);
-    returned = event_parse_body(&batch, input, input_length, format);
-    rendered = render(&batch, returned, &problem);
-    event_batch_free(&batch);
+    rendered = parse_and_render(event_parse_body, input, input_length, format, &problem);
+    reference = parse_and_render(event_parse_body_reference, input, input_length, format, &problem);
     free(input);
-    if (!rendered)
+    if (!rendered || !reference) {
+        free(rendered);
+        free(reference);
         return case_failed(case_dir, problem);
+    }
+    if (strcmp(rendered, reference) != 0) {
+        fprintf(stderr, "FAIL %s: the fast path and the reference (jansson) parse differ\n",
+                case_dir);
+        report_difference(reference, rendered);
+        free(rendered);
+        free(reference);
+        return 1;
+    }
+    free(reference);
     actual = malloc(strlen(rendered) + 2);
     if (!actual) {
         free(rendered);
