@@ -24,6 +24,10 @@ struct db_request {
     int statement_count;
     int result_count;
     PGresult *results[DB_MAX_STATEMENTS];
+    /* Statements prepared ahead of this request's own: their results come first. */
+    int prepare_count;
+    int prepare_results_seen;
+    const char *prepare_names[DB_MAX_STATEMENTS];
     char *error; /* first error seen, owned */
     char sqlstate[6];
     struct db_request *next;
@@ -43,6 +47,9 @@ struct db_conn {
     size_t in_flight;
     bool write_wanted;
     bool broken; /* a send failed; the reset is scheduled */
+    /* Names prepared (or being prepared) on this PGconn; forgotten with it. */
+    const char *prepared[DB_MAX_PREPARED];
+    int prepared_count;
 };
 
 struct db_pool {
@@ -111,6 +118,7 @@ static void db_conn_lost(struct db_conn *conn, const char *why)
     conn->state = DB_CONN_DISCONNECTED;
     conn->write_wanted = false;
     conn->broken = false;
+    conn->prepared_count = 0;
 
     while ((request = conn->head) != NULL) {
         conn->head = request->next;
@@ -232,6 +240,47 @@ static void db_conn_mark_broken(struct db_conn *conn)
         db_conn_lost(conn, "cannot schedule the connection reset");
 }
 
+static bool db_conn_has_prepared(const struct db_conn *conn, const char *name)
+{
+    for (int i = 0; i < conn->prepared_count; i++)
+        if (strcmp(conn->prepared[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* A prepare failed: the name is not on the server, prepare it again next time. */
+static void db_conn_forget_prepared(struct db_conn *conn, const char *name)
+{
+    for (int i = 0; i < conn->prepared_count; i++) {
+        if (strcmp(conn->prepared[i], name) == 0) {
+            conn->prepared[i] = conn->prepared[--conn->prepared_count];
+            return;
+        }
+    }
+}
+
+/* Records the first error of a request: message without libpq's trailing newline. */
+static void db_request_note_error(struct db_request *request, const PGresult *result,
+                                  ExecStatusType status)
+{
+    const char *message = status == PGRES_PIPELINE_ABORTED
+                              ? "statement skipped after an earlier error"
+                              : PQresultErrorMessage(result);
+    const char *state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+    size_t length;
+
+    if (request->error)
+        return;
+    request->error = strdup(message && *message ? message : PQresStatus(status));
+    if (state)
+        snprintf(request->sqlstate, sizeof request->sqlstate, "%s", state);
+    if (request->error) {
+        length = strlen(request->error);
+        while (length && (request->error[length - 1] == '\n'))
+            request->error[--length] = '\0';
+    }
+}
+
 /* Read every result that is complete; finish requests at their sync. */
 static void db_conn_drain_results(struct db_conn *conn)
 {
@@ -264,21 +313,19 @@ static void db_conn_drain_results(struct db_conn *conn)
             db_request_finish(request, false, NULL);
             continue;
         }
-        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && !request->error) {
-            const char *message = status == PGRES_PIPELINE_ABORTED
-                                      ? "statement skipped after an earlier error"
-                                      : PQresultErrorMessage(result);
-            const char *state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
-            request->error = strdup(message && *message ? message : PQresStatus(status));
-            if (state)
-                snprintf(request->sqlstate, sizeof request->sqlstate, "%s", state);
-            /* Strip libpq's trailing newline for log lines and API messages. */
-            if (request->error) {
-                size_t length = strlen(request->error);
-                while (length && (request->error[length - 1] == '\n'))
-                    request->error[--length] = '\0';
+        if (request->prepare_results_seen < request->prepare_count) {
+            /* The result of a prepare sent ahead of the request's statements. */
+            if (status != PGRES_COMMAND_OK) {
+                db_conn_forget_prepared(conn,
+                                        request->prepare_names[request->prepare_results_seen]);
+                db_request_note_error(request, result, status);
             }
+            request->prepare_results_seen++;
+            PQclear(result);
+            continue;
         }
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+            db_request_note_error(request, result, status);
         if (request->result_count < DB_MAX_STATEMENTS)
             request->results[request->result_count++] = result;
         else
@@ -390,6 +437,37 @@ static void db_deferred_run(evutil_socket_t fd, short what, void *arg)
     free(deferred);
 }
 
+/* Hands a request's statements to libpq, each named one prepared first where this
+ * connection has not prepared it yet. False when a send failed. */
+static bool db_conn_send(struct db_conn *conn, struct db_request *request,
+                         const struct db_statement *statements, int statement_count)
+{
+    for (int i = 0; i < statement_count; i++) {
+        const char *name = statements[i].prepared_name;
+        if (!name || db_conn_has_prepared(conn, name) || conn->prepared_count == DB_MAX_PREPARED)
+            continue;
+        if (!PQsendPrepare(conn->pg, name, statements[i].sql, statements[i].param_count, NULL))
+            return false;
+        conn->prepared[conn->prepared_count++] = name;
+        request->prepare_names[request->prepare_count++] = name;
+    }
+    for (int i = 0; i < statement_count; i++) {
+        const struct db_statement *statement = &statements[i];
+        int sent;
+        if (statement->prepared_name && db_conn_has_prepared(conn, statement->prepared_name))
+            sent = PQsendQueryPrepared(conn->pg, statement->prepared_name, statement->param_count,
+                                       statement->params, statement->param_lengths,
+                                       statement->param_formats, 0);
+        else
+            sent = PQsendQueryParams(conn->pg, statement->sql, statement->param_count, NULL,
+                                     statement->params, statement->param_lengths,
+                                     statement->param_formats, 0);
+        if (!sent)
+            return false;
+    }
+    return true;
+}
+
 int db_pool_submit(struct db_pool *pool, const struct db_statement *statements, int statement_count,
                    db_callback callback, void *user_data)
 {
@@ -422,19 +500,15 @@ int db_pool_submit(struct db_pool *pool, const struct db_statement *statements, 
     request->user_data = user_data;
     request->statement_count = statement_count;
 
-    for (int i = 0; i < statement_count; i++) {
-        if (!PQsendQueryParams(best->pg, statements[i].sql, statements[i].param_count, NULL,
-                               statements[i].params, statements[i].param_lengths,
-                               statements[i].param_formats, 0)) {
-            /* The connection is unusable; everything on it fails, this too. */
-            if (!best->head)
-                best->head = best->tail = request;
-            else
-                best->tail = best->tail->next = request;
-            best->in_flight++;
-            db_conn_mark_broken(best);
-            return 0;
-        }
+    if (!db_conn_send(best, request, statements, statement_count)) {
+        /* The connection is unusable; everything on it fails, this too. */
+        if (!best->head)
+            best->head = best->tail = request;
+        else
+            best->tail = best->tail->next = request;
+        best->in_flight++;
+        db_conn_mark_broken(best);
+        return 0;
     }
     if (!best->head)
         best->head = best->tail = request;

@@ -11,6 +11,12 @@
  * error (connection lost, a statement failed: nothing of the request stored).
  * Statements are handed to libpq at submit time, so callers need not keep
  * their parameters alive.
+ *
+ * A statement with a `prepared_name` is planned once per connection: the first
+ * request that uses it on a connection prepares it in the same pipeline (its
+ * result is not one of the request's results), later ones only bind and
+ * execute. Planning a function call costs more than a small insert, so the hot
+ * statements (ingest) are named.
  */
 #ifndef CCM_DB_H
 #define CCM_DB_H
@@ -26,9 +32,13 @@ struct db_pool;
 
 #define DB_MAX_STATEMENTS 16
 #define DB_MAX_PARAMS     24
+#define DB_MAX_PREPARED   16 /* distinct prepared statement names a connection keeps */
 
 struct db_statement {
     const char *sql;
+    /* NULL, or a name with static storage ("ingest_calls"): the same name must
+     * always come with the same sql. */
+    const char *prepared_name;
     int param_count;
     const char *params[DB_MAX_PARAMS]; /* sent (copied into libpq) by db_pool_submit */
     int param_lengths[DB_MAX_PARAMS];  /* binary parameters only */

@@ -32,7 +32,7 @@
 #define INGEST_ARRAYS           14
 #define INGEST_TRANSACTIONS     2 /* in flight at once; the writer pool has as many connections */
 #define INGEST_MAX_ATTEMPTS     3
-#define INGEST_MIN_OVERLAP_ROWS 16 /* rows that justify a second transaction in flight */
+#define INGEST_MIN_OVERLAP_ROWS 64 /* rows that justify a second transaction in flight */
 
 struct ingest_request {
     struct http_call *call;
@@ -405,6 +405,7 @@ static void ingest_flush(struct ingest *ingest)
         struct ingest_tenant_group *group = &transaction->groups[g];
         struct db_statement *statement = &transaction->statements[g];
         statement->sql = ingest_sql;
+        statement->prepared_name = "ccm_ingest_calls";
         statement->param_count = 15;
         statement->params[0] = group->tenant->id_text;
         for (int a = 0; a < INGEST_ARRAYS; a++) {
