@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "api_kpi.h"
 #include "calendar.h"
 #include "db.h"
 #include "event.h"
@@ -23,7 +24,6 @@
 #include "tenant.h"
 
 #define API_KPI_MAX_BUCKETS 10000
-#define API_KPI_MAX_TARGETS 1024
 #define API_KPI_INTERVAL_US (15 * 60 * CALENDAR_US_PER_SECOND)
 
 enum api_kpi_grouping {
@@ -55,7 +55,20 @@ struct api_kpi_query {
     char sql[2048];
 };
 
-static int64_t api_kpi_now_us(void)
+const char *const api_kpi_aggregate_columns =
+    "coalesce(sum(offered), 0), coalesce(sum(answered), 0), coalesce(sum(abandoned), 0),"
+    " coalesce(sum(short_abandoned), 0), coalesce(sum(timed_out), 0),"
+    " coalesce(sum(refused), 0), coalesce(sum(answered_wait_us), 0),"
+    " coalesce(sum(sl_numerator), 0), coalesce(sum(sl_denominator), 0),"
+    " coalesce(sum(handle_ms), 0), coalesce(sum(handle_count), 0),"
+    " coalesce(sum(fcr_resolved), 0), coalesce(sum(fcr_known), 0), max(max_wait_us)";
+
+const char *const api_kpi_targets_sql =
+    "SELECT kpi, CASE WHEN effective_from = '-infinity' THEN NULL"
+    " ELSE effective_from::text END, value, amber"
+    " FROM targets WHERE tenant_id = $1 AND scope = $2";
+
+int64_t api_kpi_now_us(void)
 {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
@@ -68,7 +81,7 @@ static void api_kpi_query_free(struct api_kpi_query *query)
     free(query);
 }
 
-static json_t *api_kpi_period_json(const struct period *period, const struct tenant *tenant)
+json_t *api_kpi_period_json(const struct period *period, const struct tenant *tenant)
 {
     char from[32], to[32];
     calendar_format_rfc3339_utc(period->from_us, from);
@@ -77,9 +90,8 @@ static json_t *api_kpi_period_json(const struct period *period, const struct ten
                      tenant->tz.name[0] ? tenant->tz.name : "Europe/London");
 }
 
-static json_t *api_kpi_figures_json(const struct kpi_counters *counters,
-                                    const struct kpi_target *targets, size_t target_count,
-                                    int32_t first_day)
+json_t *api_kpi_figures_json(const struct kpi_counters *counters, const struct kpi_target *targets,
+                             size_t target_count, int32_t first_day)
 {
     struct kpi_value values[KPI_COUNT];
     json_t *kpis = json_object();
@@ -112,7 +124,27 @@ static int64_t api_kpi_column(PGresult *result, int row, int column)
                                             : strtoll(PQgetvalue(result, row, column), NULL, 10);
 }
 
-static size_t api_kpi_read_targets(PGresult *result, struct kpi_target *targets)
+void api_kpi_read_counters(PGresult *result, int row, int column, struct kpi_counters *counters)
+{
+    struct kpi_counters *c = counters;
+    c->offered = api_kpi_column(result, row, column + 0);
+    c->answered = api_kpi_column(result, row, column + 1);
+    c->abandoned = api_kpi_column(result, row, column + 2);
+    c->short_abandoned = api_kpi_column(result, row, column + 3);
+    c->timed_out = api_kpi_column(result, row, column + 4);
+    c->refused = api_kpi_column(result, row, column + 5);
+    c->answered_wait_us = api_kpi_column(result, row, column + 6);
+    c->sl_numerator = api_kpi_column(result, row, column + 7);
+    c->sl_denominator = api_kpi_column(result, row, column + 8);
+    c->handle_ms = api_kpi_column(result, row, column + 9);
+    c->handle_count = api_kpi_column(result, row, column + 10);
+    c->fcr_resolved = api_kpi_column(result, row, column + 11);
+    c->fcr_known = api_kpi_column(result, row, column + 12);
+    c->has_max_wait = !PQgetisnull(result, row, column + 13);
+    c->max_wait_us = api_kpi_column(result, row, column + 13);
+}
+
+size_t api_kpi_read_targets(PGresult *result, struct kpi_target *targets)
 {
     size_t count = 0;
     for (int row = 0; row < PQntuples(result) && count < API_KPI_MAX_TARGETS; row++) {
@@ -158,25 +190,10 @@ static void api_kpi_on_result(const struct db_result *result, void *user_data)
     for (int row = 0; row < PQntuples(sums); row++) {
         const char *key = PQgetvalue(sums, row, 0);
         for (size_t b = next_bucket; b < query->bucket_count; b++) {
-            struct kpi_counters *c = &query->buckets[b].counters;
             if (strcmp(query->buckets[b].sql_key, key) != 0)
                 continue;
             next_bucket = b + 1;
-            c->offered = api_kpi_column(sums, row, 1);
-            c->answered = api_kpi_column(sums, row, 2);
-            c->abandoned = api_kpi_column(sums, row, 3);
-            c->short_abandoned = api_kpi_column(sums, row, 4);
-            c->timed_out = api_kpi_column(sums, row, 5);
-            c->refused = api_kpi_column(sums, row, 6);
-            c->answered_wait_us = api_kpi_column(sums, row, 7);
-            c->sl_numerator = api_kpi_column(sums, row, 8);
-            c->sl_denominator = api_kpi_column(sums, row, 9);
-            c->handle_ms = api_kpi_column(sums, row, 10);
-            c->handle_count = api_kpi_column(sums, row, 11);
-            c->fcr_resolved = api_kpi_column(sums, row, 12);
-            c->fcr_known = api_kpi_column(sums, row, 13);
-            c->has_max_wait = !PQgetisnull(sums, row, 14);
-            c->max_wait_us = api_kpi_column(sums, row, 14);
+            api_kpi_read_counters(sums, row, 1, &query->buckets[b].counters);
             break;
         }
     }
@@ -217,13 +234,6 @@ static void api_kpi_on_result(const struct db_result *result, void *user_data)
 /* Build the SQL over aggregates (or raw contacts) and send it with the targets query. */
 static void api_kpi_run(struct api_kpi_query *query)
 {
-    static const char *const aggregate_columns =
-        "coalesce(sum(offered), 0), coalesce(sum(answered), 0), coalesce(sum(abandoned), 0),"
-        " coalesce(sum(short_abandoned), 0), coalesce(sum(timed_out), 0),"
-        " coalesce(sum(refused), 0), coalesce(sum(answered_wait_us), 0),"
-        " coalesce(sum(sl_numerator), 0), coalesce(sum(sl_denominator), 0),"
-        " coalesce(sum(handle_ms), 0), coalesce(sum(handle_count), 0),"
-        " coalesce(sum(fcr_resolved), 0), coalesce(sum(fcr_known), 0), max(max_wait_us)";
     static const char *const raw_columns =
         "count(*), coalesce(sum(is_answered), 0), coalesce(sum(is_abandoned), 0),"
         " coalesce(sum(is_short_abandoned), 0), coalesce(sum(is_timed_out), 0),"
@@ -261,7 +271,7 @@ static void api_kpi_run(struct api_kpi_query *query)
     snprintf(query->sql, sizeof query->sql,
              "SELECT %s AS bucket, %s FROM %s WHERE tenant_id = $1 AND %s >= $2 AND %s < $3%s"
              " AND ($5::smallint IS NULL OR channel = $5) GROUP BY 1 ORDER BY min(%s)",
-             bucket, query->use_raw ? raw_columns : aggregate_columns,
+             bucket, query->use_raw ? raw_columns : api_kpi_aggregate_columns,
              query->use_raw ? "contact_facts" : "contact_intervals", time_column, time_column,
              scope_filter, time_column);
 
@@ -278,9 +288,7 @@ static void api_kpi_run(struct api_kpi_query *query)
         snprintf(query->channel_text, sizeof query->channel_text, "%d", query->channel);
         statements[0].params[4] = query->channel_text;
     }
-    statements[1].sql = "SELECT kpi, CASE WHEN effective_from = '-infinity' THEN NULL"
-                        " ELSE effective_from::text END, value, amber"
-                        " FROM targets WHERE tenant_id = $1 AND scope = $2";
+    statements[1].sql = api_kpi_targets_sql;
     statements[1].param_count = 2;
     statements[1].params[0] = query->call->tenant->id_text;
     statements[1].params[1] = query->scope_text;

@@ -36,6 +36,7 @@ void config_init(struct config *config)
     config->max_header_bytes = 16u * 1024;
     config->http_timeout_s = 60;
     config->ingest_max_rows = 20000;
+    config->lifecycle_max_open_s = 4 * 3600;
 }
 
 void config_free(struct config *config)
@@ -47,6 +48,8 @@ void config_free(struct config *config)
     free(config->log_level);
     free(config->pg_bindir);
     free(config->pg_user);
+    free(config->queue_log_path);
+    free(config->queue_log_tenant);
     for (int i = 0; i < config->webhook_allow_count; i++)
         free(config->webhook_allow[i]);
     memset(config, 0, sizeof *config);
@@ -103,6 +106,14 @@ int config_set(struct config *config, const char *key, const char *value, struct
         if (config_parse_long(key, value, 1, 1000000, &number, error))
             return -1;
         config->ingest_max_rows = (int)number;
+    } else if (strcmp(key, "lifecycle_max_open_s") == 0) {
+        if (config_parse_long(key, value, 1, 7 * 86400, &number, error))
+            return -1;
+        config->lifecycle_max_open_s = (int)number;
+    } else if (strcmp(key, "queue_log_path") == 0) {
+        config_replace(&config->queue_log_path, value);
+    } else if (strcmp(key, "queue_log_tenant") == 0) {
+        config_replace(&config->queue_log_tenant, value);
     } else if (strcmp(key, "webhook_allow") == 0) {
         if (config->webhook_allow_count >= CONFIG_MAX_WEBHOOK_ALLOW)
             return ccm_error_set(error, "at most %d webhook_allow networks",
@@ -176,6 +187,10 @@ int config_validate(const struct config *config, struct ccm_error *error)
     if (strcmp(config->log_level, "debug") && strcmp(config->log_level, "info") &&
         strcmp(config->log_level, "warn") && strcmp(config->log_level, "error"))
         return ccm_error_set(error, "log_level must be debug, info, warn or error");
+    if (config->queue_log_path && *config->queue_log_path &&
+        (!config->queue_log_tenant || !*config->queue_log_tenant))
+        return ccm_error_set(error, "queue_log_path needs queue_log_tenant: the tenant (as in "
+                                    "token create --tenant) its calls belong to");
     return 0;
 }
 
@@ -202,5 +217,6 @@ void config_print_keys(void)
     puts("Config file keys (`key = value`, # comments; options override them):\n"
          "  data_dir, listen, database, log_level, pg_bindir, pg_user, db_readers,\n"
          "  max_body_bytes, max_header_bytes, http_timeout_s,\n"
-         "  ingest_max_rows, webhook_allow (repeatable)");
+         "  ingest_max_rows, lifecycle_max_open_s, queue_log_path, queue_log_tenant,\n"
+         "  webhook_allow (repeatable)");
 }

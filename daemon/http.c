@@ -22,6 +22,7 @@
 #include <event2/util.h>
 
 #include "api.h"
+#include "live.h"
 #include "log.h"
 #include "server.h"
 #include "tenant.h"
@@ -50,6 +51,8 @@ static const struct http_route http_routes[] = {
     {EVHTTP_REQ_GET, "/v1/queues/", HTTP_ROUTE_READ, api_queue_get},
     {EVHTTP_REQ_PUT, "/v1/targets", HTTP_ROUTE_ADMIN, api_targets_put},
     {EVHTTP_REQ_GET, "/v1/targets", HTTP_ROUTE_READ, api_targets_get},
+    {EVHTTP_REQ_GET, "/v1/live", HTTP_ROUTE_READ, api_live_get},
+    {EVHTTP_REQ_GET, "/v1/live/stream", HTTP_ROUTE_READ, api_live_stream},
 };
 
 static double http_now(void)
@@ -147,6 +150,22 @@ void http_reply_json(struct http_call *call, int status, json_t *body)
     free(text);
     json_decref(body);
     http_call_free(call);
+}
+
+struct evhttp_request *http_start_stream(struct http_call *call, const char *content_type)
+{
+    struct evhttp_request *request = call->request;
+    struct evkeyvalq *headers = evhttp_request_get_output_headers(request);
+
+    evhttp_add_header(headers, "Content-Type", content_type);
+    evhttp_add_header(headers, "X-Request-Id", call->request_id);
+    evhttp_add_header(headers, "Cache-Control", "no-store");
+    evhttp_add_header(headers, "X-Accel-Buffering", "no"); /* nginx: do not buffer the stream */
+    evhttp_send_reply_start(request, 200, "OK");
+    log_write(LOG_LEVEL_DEBUG, "http.stream", "request_id=%s path=%s tenant=%s", call->request_id,
+              call->path ? call->path : "-", call->tenant ? call->tenant->name : "-");
+    http_call_free(call);
+    return request;
 }
 
 void http_reply_error(struct http_call *call, int status, const char *code, const char *message,

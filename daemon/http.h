@@ -41,6 +41,10 @@ void http_reply_json(struct http_call *call, int status, json_t *body);
 void http_reply_error(struct http_call *call, int status, const char *code, const char *message,
                       json_t *details);
 
+/* Starts a streamed 200 reply (chunked, e.g. Server-Sent Events) and frees the call:
+ * the caller owns the request from now on (evhttp_send_reply_chunk, _end). */
+struct evhttp_request *http_start_stream(struct http_call *call, const char *content_type);
+
 /* A query parameter, or NULL. */
 const char *http_query(struct http_call *call, const char *key);
 

@@ -1,10 +1,11 @@
 /*
  * ingest: validation of POST /v1/events bodies (lib/event) and the group
- * commit into PostgreSQL (see ingest.h). Per transaction, one statement per
- * tenant calls ccm_ingest_calls() (sql/001_core.sql) with the contacts of every
- * waiting request of that tenant as parallel arrays; its inserted-mask answer
- * says, position by position, which contacts were new, so each request gets
- * its own accepted/duplicates counts.
+ * commit into PostgreSQL (see ingest.h). Per transaction and tenant, one
+ * statement calls ccm_ingest_calls() with the call records of every waiting
+ * request of that tenant as parallel arrays, and one ccm_ingest_lifecycle()
+ * with their lifecycle events (ingest_arrays.h); each answers with an
+ * inserted mask that says, position by position, which items were new, so each
+ * request gets its own accepted/duplicates counts.
  */
 #include "ingest.h"
 
@@ -22,15 +23,16 @@
 #include "db.h"
 #include "event.h"
 #include "http.h"
+#include "ingest_arrays.h"
+#include "live.h"
 #include "log.h"
 #include "server.h"
 #include "tenant.h"
 #include "text_buffer.h"
 #include "tz.h"
 
-#define INGEST_INTERVAL_US      (15 * 60 * CALENDAR_US_PER_SECOND)
-#define INGEST_ARRAYS           14
 #define INGEST_TRANSACTIONS     2 /* in flight at once; the writer pool has as many connections */
+#define INGEST_MAX_GROUPS       (DB_MAX_STATEMENTS / 2) /* tenants per transaction */
 #define INGEST_MAX_ATTEMPTS     3
 #define INGEST_MIN_OVERLAP_ROWS 64 /* rows that justify a second transaction in flight */
 
@@ -47,9 +49,12 @@ struct ingest_request {
 /* The requests of one tenant inside the transaction in flight. */
 struct ingest_tenant_group {
     const struct tenant *tenant;
-    struct ingest_request **members; /* in the order of their contacts in the arrays */
+    struct ingest_request **members; /* in the order of their items in the arrays */
     size_t member_count;
-    struct pg_binary_array arrays[INGEST_ARRAYS]; /* binary: no text parsing in PostgreSQL */
+    struct ingest_contact_arrays contacts;
+    struct ingest_lifecycle_arrays lifecycle;
+    int contacts_statement; /* index in the transaction's statements, or -1 */
+    int lifecycle_statement;
 };
 
 /* One transaction: while one commits (fsync), the next can already execute
@@ -61,9 +66,10 @@ struct ingest_transaction {
     struct ingest *ingest;
     bool in_flight;
     int attempts;
-    struct ingest_tenant_group groups[DB_MAX_STATEMENTS];
+    struct ingest_tenant_group groups[INGEST_MAX_GROUPS];
     int group_count;
     struct db_statement statements[DB_MAX_STATEMENTS];
+    int statement_count;
 };
 
 struct ingest {
@@ -76,12 +82,6 @@ struct ingest {
     struct ingest_stats stats;
 };
 
-static const char *const ingest_sql =
-    "SELECT accepted, inserted_mask FROM ccm_ingest_calls($1::bigint, $2::text[], $3::text[],"
-    " $4::smallint[], $5::smallint[], $6::timestamptz[], $7::timestamptz[], $8::timestamptz[],"
-    " $9::date[], $10::timestamptz[], $11::bigint[], $12::boolean[], $13::text[], $14::text[],"
-    " $15::text[])";
-
 struct ingest *ingest_new(struct server *server)
 {
     struct ingest *ingest = calloc(1, sizeof *ingest);
@@ -90,9 +90,10 @@ struct ingest *ingest_new(struct server *server)
     ingest->server = server;
     for (int t = 0; t < INGEST_TRANSACTIONS; t++) {
         ingest->transactions[t].ingest = ingest;
-        for (int g = 0; g < DB_MAX_STATEMENTS; g++)
-            for (int a = 0; a < INGEST_ARRAYS; a++)
-                pg_binary_array_init(&ingest->transactions[t].groups[g].arrays[a]);
+        for (int g = 0; g < INGEST_MAX_GROUPS; g++) {
+            ingest_contact_arrays_init(&ingest->transactions[t].groups[g].contacts);
+            ingest_lifecycle_arrays_init(&ingest->transactions[t].groups[g].lifecycle);
+        }
     }
     return ingest;
 }
@@ -115,9 +116,9 @@ void ingest_free(struct ingest *ingest)
         ingest_request_free(request);
     }
     for (int t = 0; t < INGEST_TRANSACTIONS; t++) {
-        for (int g = 0; g < DB_MAX_STATEMENTS; g++) {
-            for (int a = 0; a < INGEST_ARRAYS; a++)
-                pg_binary_array_free(&ingest->transactions[t].groups[g].arrays[a]);
+        for (int g = 0; g < INGEST_MAX_GROUPS; g++) {
+            ingest_contact_arrays_free(&ingest->transactions[t].groups[g].contacts);
+            ingest_lifecycle_arrays_free(&ingest->transactions[t].groups[g].lifecycle);
             free(ingest->transactions[t].groups[g].members);
         }
     }
@@ -138,63 +139,20 @@ const struct ingest_stats *ingest_get_stats(const struct ingest *ingest)
     return &ingest->stats;
 }
 
-/* Element types of the arrays, in parameter order ($2..$15 of ingest_sql). */
-static const unsigned ingest_array_oids[INGEST_ARRAYS] = {
-    PG_OID_TEXT,        PG_OID_TEXT,        PG_OID_INT2, PG_OID_INT2,        PG_OID_TIMESTAMPTZ,
-    PG_OID_TIMESTAMPTZ, PG_OID_TIMESTAMPTZ, PG_OID_DATE, PG_OID_TIMESTAMPTZ, PG_OID_INT8,
-    PG_OID_BOOL,        PG_OID_TEXT,        PG_OID_TEXT, PG_OID_TEXT,
-};
-
-static void ingest_append_contact(struct ingest_tenant_group *group,
-                                  const struct event_contact *contact)
+/* Items of a request: call records and lifecycle events. */
+static size_t ingest_request_items(const struct ingest_request *request)
 {
-    struct pg_binary_array *a = group->arrays;
-    char caller_hash[65];
-
-    pg_binary_array_text(&a[0], contact->id);
-    pg_binary_array_text(&a[1], contact->queue);
-    pg_binary_array_int2(&a[2], (int)contact->channel);
-    pg_binary_array_int2(&a[3], (int)contact->outcome);
-    pg_binary_array_timestamptz(&a[4], contact->offered_us);
-    if (contact->has_answered)
-        pg_binary_array_timestamptz(&a[5], contact->answered_us);
-    else
-        pg_binary_array_null(&a[5]);
-    if (contact->has_ended)
-        pg_binary_array_timestamptz(&a[6], contact->ended_us);
-    else
-        pg_binary_array_null(&a[6]);
-    pg_binary_array_date(&a[7], tz_local_day(&group->tenant->tz, contact->offered_us));
-    pg_binary_array_timestamptz(
-        &a[8],
-        contact->offered_us - (((contact->offered_us % INGEST_INTERVAL_US) + INGEST_INTERVAL_US) %
-                               INGEST_INTERVAL_US));
-    if (contact->has_handle)
-        pg_binary_array_int8(&a[9], llround(contact->handle_s * 1000.0));
-    else
-        pg_binary_array_null(&a[9]);
-    if (contact->first_contact_resolved == EVENT_RESOLUTION_UNKNOWN)
-        pg_binary_array_null(&a[10]);
-    else
-        pg_binary_array_bool(&a[10], contact->first_contact_resolved == EVENT_RESOLUTION_YES);
-    if (contact->caller) {
-        tenant_pseudonymise(group->tenant, contact->caller, caller_hash);
-        pg_binary_array_text(&a[11], caller_hash);
-    } else {
-        pg_binary_array_null(&a[11]);
-    }
-    pg_binary_array_text(&a[12], contact->reason);
-    pg_binary_array_text(&a[13], contact->agent);
+    return request->batch.contact_count + request->batch.lifecycle_count;
 }
 
 static void ingest_flush(struct ingest *ingest);
 
 static void ingest_finish_group(struct ingest *ingest, struct ingest_tenant_group *group,
-                                const struct db_result *result, PGresult *row)
+                                const struct db_result *result, bool stored)
 {
     for (size_t m = 0; m < group->member_count; m++) {
         struct ingest_request *request = group->members[m];
-        if (result->ok && row) {
+        if (stored) {
             json_t *body = json_pack("{s:I, s:I}", "accepted", (json_int_t)request->accepted,
                                      "duplicates", (json_int_t)request->duplicates);
             ingest->stats.contacts_accepted += request->accepted;
@@ -241,7 +199,7 @@ static void ingest_requeue_alone(struct ingest *ingest, struct ingest_transactio
                 head = request;
             last = request;
             ingest->waiting_count++;
-            ingest->waiting_rows += request->batch.contact_count;
+            ingest->waiting_rows += ingest_request_items(request);
         }
         group->member_count = 0;
     }
@@ -260,7 +218,35 @@ static bool ingest_should_retry(const struct db_result *result, int attempts)
            (strcmp(result->sqlstate, "40P01") == 0 || strcmp(result->sqlstate, "40001") == 0);
 }
 
-/* The mask is one '1' (new) or '0' (already stored) per contact, in array order. */
+/* The inserted mask of a statement's one-row answer (column "inserted_mask"): one '1'
+ * (new) or '0' (already stored) per item, in array order. NULL when the answer is not
+ * that. */
+static const char *ingest_result_mask(const struct db_result *result, int statement)
+{
+    PGresult *answer;
+    int column;
+    if (statement >= result->result_count)
+        return NULL;
+    answer = result->results[statement];
+    column = PQfnumber(answer, "inserted_mask");
+    if (PQntuples(answer) != 1 || column < 0)
+        return NULL;
+    return PQgetvalue(answer, 0, column);
+}
+
+/* Counts `count` positions of `mask` from *position into the request's answer. */
+static void ingest_count_mask(struct ingest_request *request, const char *mask, size_t *position,
+                              size_t count)
+{
+    size_t mask_length = mask ? strlen(mask) : 0;
+    for (size_t i = 0; i < count; i++, (*position)++) {
+        if (*position < mask_length && mask[*position] == '1')
+            request->accepted++;
+        else
+            request->duplicates++;
+    }
+}
+
 static void ingest_on_committed(const struct db_result *result, void *user_data)
 {
     struct ingest_transaction *transaction = user_data;
@@ -271,7 +257,7 @@ static void ingest_on_committed(const struct db_result *result, void *user_data)
                  transaction->attempts + 1);
         transaction->attempts++;
         if (db_pool_submit(ingest->server->writer, transaction->statements,
-                           transaction->group_count, ingest_on_committed, transaction) == 0)
+                           transaction->statement_count, ingest_on_committed, transaction) == 0)
             return;
     }
     if (!result->ok && !result->connection_failed && ingest_transaction_requests(transaction) > 1) {
@@ -297,23 +283,28 @@ static void ingest_on_committed(const struct db_result *result, void *user_data)
     }
     for (int g = 0; g < transaction->group_count; g++) {
         struct ingest_tenant_group *group = &transaction->groups[g];
-        PGresult *row = NULL;
-        if (result->ok && g < result->result_count && PQntuples(result->results[g]) == 1)
-            row = result->results[g];
-        if (row) {
-            const char *mask = PQgetvalue(row, 0, 1);
-            size_t position = 0, mask_length = strlen(mask);
+        const char *contacts_mask = NULL, *lifecycle_mask = NULL;
+        bool answered = result->ok;
+        if (result->ok && group->contacts_statement >= 0) {
+            contacts_mask = ingest_result_mask(result, group->contacts_statement);
+            answered &= contacts_mask != NULL;
+        }
+        if (result->ok && group->lifecycle_statement >= 0) {
+            lifecycle_mask = ingest_result_mask(result, group->lifecycle_statement);
+            answered &= lifecycle_mask != NULL;
+        }
+        if (answered) {
+            size_t contact_position = 0, lifecycle_position = 0;
             for (size_t m = 0; m < group->member_count; m++) {
                 struct ingest_request *request = group->members[m];
-                for (size_t i = 0; i < request->batch.contact_count; i++, position++) {
-                    if (position < mask_length && mask[position] == '1')
-                        request->accepted++;
-                    else
-                        request->duplicates++;
-                }
+                ingest_count_mask(request, contacts_mask, &contact_position,
+                                  request->batch.contact_count);
+                ingest_count_mask(request, lifecycle_mask, &lifecycle_position,
+                                  request->batch.lifecycle_count);
             }
+            live_tenant_changed(ingest->server->live, group->tenant);
         }
-        ingest_finish_group(ingest, group, result, row);
+        ingest_finish_group(ingest, group, result, answered);
     }
     transaction->group_count = 0;
     transaction->in_flight = false;
@@ -328,13 +319,13 @@ static struct ingest_tenant_group *ingest_group_for(struct ingest_transaction *t
     for (int g = 0; g < transaction->group_count; g++)
         if (transaction->groups[g].tenant == tenant)
             return &transaction->groups[g];
-    if (transaction->group_count == DB_MAX_STATEMENTS)
+    if (transaction->group_count == INGEST_MAX_GROUPS)
         return NULL;
     group = &transaction->groups[transaction->group_count++];
     group->tenant = tenant;
     group->member_count = 0;
-    for (int a = 0; a < INGEST_ARRAYS; a++)
-        pg_binary_array_begin(&group->arrays[a], ingest_array_oids[a]);
+    ingest_contact_arrays_begin(&group->contacts);
+    ingest_lifecycle_arrays_begin(&group->lifecycle);
     return group;
 }
 
@@ -347,7 +338,9 @@ static bool ingest_group_add(struct ingest_tenant_group *group, struct ingest_re
     group->members = grown;
     group->members[group->member_count++] = request;
     for (size_t i = 0; i < request->batch.contact_count; i++)
-        ingest_append_contact(group, &request->batch.contacts[i]);
+        ingest_contact_arrays_add(&group->contacts, group->tenant, &request->batch.contacts[i], -1);
+    for (size_t i = 0; i < request->batch.lifecycle_count; i++)
+        ingest_lifecycle_arrays_add(&group->lifecycle, group->tenant, &request->batch.lifecycle[i]);
     return true;
 }
 
@@ -379,7 +372,7 @@ static void ingest_flush(struct ingest *ingest)
     while (ingest->waiting_head) {
         struct ingest_request *request = ingest->waiting_head;
         struct ingest_tenant_group *group;
-        if (rows > 0 && (request->alone || rows + request->batch.contact_count > max_rows))
+        if (rows > 0 && (request->alone || rows + ingest_request_items(request) > max_rows))
             break;
         group = ingest_group_for(transaction, request->tenant);
         if (!group)
@@ -388,8 +381,8 @@ static void ingest_flush(struct ingest *ingest)
         if (!ingest->waiting_head)
             ingest->waiting_tail = NULL;
         ingest->waiting_count--;
-        ingest->waiting_rows -= request->batch.contact_count;
-        rows += request->batch.contact_count;
+        ingest->waiting_rows -= ingest_request_items(request);
+        rows += ingest_request_items(request);
         request->next = NULL;
         if (!ingest_group_add(group, request)) {
             http_reply_error(request->call, 503, "out_of_memory",
@@ -401,27 +394,29 @@ static void ingest_flush(struct ingest *ingest)
     }
 
     memset(transaction->statements, 0, sizeof transaction->statements);
+    transaction->statement_count = 0;
     for (int g = 0; g < transaction->group_count; g++) {
         struct ingest_tenant_group *group = &transaction->groups[g];
-        struct db_statement *statement = &transaction->statements[g];
-        statement->sql = ingest_sql;
-        statement->prepared_name = "ccm_ingest_calls";
-        statement->param_count = 15;
-        statement->params[0] = group->tenant->id_text;
-        for (int a = 0; a < INGEST_ARRAYS; a++) {
-            struct pg_binary_array *array = &group->arrays[a];
-            pg_binary_array_end(array);
-            failed |= array->bytes.failed || array->bytes.length > INT_MAX;
-            statement->params[a + 1] = array->bytes.data;
-            statement->param_lengths[a + 1] = (int)array->bytes.length;
-            statement->param_formats[a + 1] = 1;
+        group->contacts_statement = group->lifecycle_statement = -1;
+        if (group->contacts.count > 0) {
+            group->contacts_statement = transaction->statement_count++;
+            failed |= !ingest_contact_arrays_statement(
+                &group->contacts, group->tenant, 0,
+                &transaction->statements[group->contacts_statement]);
+        }
+        if (group->lifecycle.count > 0) {
+            group->lifecycle_statement = transaction->statement_count++;
+            failed |= !ingest_lifecycle_arrays_statement(
+                &group->lifecycle, group->tenant,
+                &transaction->statements[group->lifecycle_statement]);
         }
     }
-    if (transaction->group_count == 0)
+    if (transaction->statement_count == 0)
         return;
     transaction->in_flight = true;
-    if (failed || db_pool_submit(ingest->server->writer, transaction->statements,
-                                 transaction->group_count, ingest_on_committed, transaction) != 0) {
+    if (failed ||
+        db_pool_submit(ingest->server->writer, transaction->statements,
+                       transaction->statement_count, ingest_on_committed, transaction) != 0) {
         struct db_result result;
         memset(&result, 0, sizeof result);
         result.error = "out of memory";
@@ -508,7 +503,7 @@ void api_events_post(struct http_call *call)
         ingest_request_free(request);
         return;
     }
-    if (request->batch.contact_count == 0) {
+    if (ingest_request_items(request) == 0) {
         http_reply_json(call, 200, json_pack("{s:i, s:i}", "accepted", 0, "duplicates", 0));
         ingest_request_free(request);
         return;
@@ -519,6 +514,6 @@ void api_events_post(struct http_call *call)
         ingest->waiting_head = request;
     ingest->waiting_tail = request;
     ingest->waiting_count++;
-    ingest->waiting_rows += request->batch.contact_count;
+    ingest->waiting_rows += ingest_request_items(request);
     ingest_flush(ingest);
 }

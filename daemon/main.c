@@ -31,6 +31,8 @@
 #include "embedded_pg.h"
 #include "http.h"
 #include "ingest.h"
+#include "lifecycle.h"
+#include "live.h"
 #include "log.h"
 #include "migrate.h"
 #include "server.h"
@@ -265,7 +267,10 @@ static int main_run_daemon(struct config *config)
     free(dsn);
     server.tenants = tenant_registry_new(server.readers);
     server.ingest = ingest_new(&server);
-    if (!server.base || !server.writer || !server.readers || !server.tenants || !server.ingest) {
+    server.lifecycle = server.base ? lifecycle_sweeper_new(&server) : NULL;
+    server.live = server.base ? live_new(&server) : NULL;
+    if (!server.base || !server.writer || !server.readers || !server.tenants || !server.ingest ||
+        !server.lifecycle || !server.live) {
         fprintf(stderr, "ccmetricsd: out of memory at start-up\n");
         rc = 1;
         goto done;
@@ -304,12 +309,17 @@ static int main_run_daemon(struct config *config)
     rc = main_fatal || startup.rc ? 1 : 0;
 
 done:
-    if (server.http)
-        evhttp_free(server.http);
-    ingest_free(server.ingest);
-    tenant_registry_free(server.tenants);
+    /* Streams end first; then the pools finish what is in flight (their
+     * callbacks still reach ingest, the live view, the sweeper and HTTP
+     * requests), and only then go the owners of those callbacks. */
+    live_free(server.live);
     db_pool_free(server.writer);
     db_pool_free(server.readers);
+    ingest_free(server.ingest);
+    lifecycle_sweeper_free(server.lifecycle);
+    tenant_registry_free(server.tenants);
+    if (server.http)
+        evhttp_free(server.http);
     for (int i = 0; i < 3; i++)
         if (signals[i])
             event_free(signals[i]);

@@ -23,6 +23,8 @@ struct server {
     struct db_pool *writer;  /* the ingest group-commit connection */
     struct tenant_registry *tenants;
     struct ingest *ingest;
+    struct lifecycle_sweeper *lifecycle;
+    struct live *live; /* GET /v1/live and its streams */
     struct evhttp *http;
     int port; /* bound port */
     bool shutting_down;

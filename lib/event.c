@@ -45,9 +45,6 @@ static const char *const outcome_names[] = {NULL, "answered", "abandoned", "time
 static const char *const type_names[] = {"call", "call.offered", "call.answered", "call.ended"};
 #define TYPE_NAME_COUNT (sizeof type_names / sizeof type_names[0])
 
-static const char lifecycle_message[] =
-    "lifecycle events are not supported by this version; send a complete call record";
-
 /* ---- names */
 
 /* The index of the name equal to the `length` bytes at `text`, or -1. */
@@ -254,6 +251,7 @@ void event_batch_init(struct event_batch *batch)
 void event_batch_free(struct event_batch *batch)
 {
     free(batch->contacts);
+    free(batch->lifecycle);
     free(batch->errors);
     arena_free(batch);
     event_batch_init(batch);
@@ -266,6 +264,7 @@ struct parser {
     const char *body; /* after a UTF-8 byte order mark, if any */
     size_t length;
     size_t contact_capacity;
+    size_t lifecycle_capacity;
     size_t item_count;
     bool body_failed; /* a body-level error (or no room for errors): the answer is -1 */
     bool fast_path;   /* read flat records without jansson (see "the flat-record fast path") */
@@ -311,6 +310,7 @@ static int fail_body(struct parser *parser, long index, long line, const char *f
     vsnprintf(message, sizeof message, format, args);
     va_end(args);
     parser->batch->contact_count = 0;
+    parser->batch->lifecycle_count = 0;
     parser->batch->error_count = 0;
     arena_free(parser->batch);
     record_error(parser, index, line, "", message);
@@ -514,7 +514,7 @@ struct field_value {
 
 struct raw_fields {
     struct field_value type, id, queue, channel, offered_at, answered_at, ended_at, outcome,
-        handle_s, first_contact_resolved, caller, reason, agent;
+        handle_s, first_contact_resolved, caller, reason, agent, at;
 };
 
 /* Compares a key of `length` bytes with a NUL-terminated known name. */
@@ -535,6 +535,8 @@ static struct field_value *field_slot(struct raw_fields *fields, const char *key
             return &fields->answered_at;
         if (key_is(key, length, "agent"))
             return &fields->agent;
+        if (key_is(key, length, "at"))
+            return &fields->at;
         break;
     case 'c':
         if (key_is(key, length, "channel"))
@@ -796,18 +798,16 @@ static enum field_state check_resolution(struct item_problems *problems,
     return FIELD_VALID;
 }
 
-/* "type": FIELD_VALID only for a complete call record (absent means one too). */
-static enum field_state check_type(struct item_problems *problems, const struct field_value *value)
+/* "type" (absent means a complete call record). On FIELD_VALID, *type_out is set. */
+static enum field_state check_type(struct item_problems *problems, const struct field_value *value,
+                                   enum event_type *type_out)
 {
     int type = EVENT_TYPE_CALL;
     enum field_state state = check_name(problems, value, "type", false, type_names, TYPE_NAME_COUNT,
                                         "call, call.offered, call.answered, call.ended", &type);
     if (state == FIELD_INVALID)
         return FIELD_INVALID;
-    if (type != EVENT_TYPE_CALL) {
-        add_problem(problems, "type", "%s", lifecycle_message);
-        return FIELD_INVALID;
-    }
+    *type_out = (enum event_type)type;
     return FIELD_VALID;
 }
 
@@ -820,6 +820,7 @@ static const struct string_rule agent_rule = {"agent", false, EVENT_AGENT_MAX_CH
 /* A validated item before its strings are copied: the strings are borrowed from jansson. */
 struct checked_item {
     struct event_contact contact;
+    struct event_lifecycle lifecycle; /* for lifecycle events (contact unused) */
     size_t id_length, queue_length, caller_length, reason_length, agent_length;
 };
 
@@ -892,6 +893,43 @@ static void check_call_record(const struct raw_fields *fields, struct item_probl
                     outcome_names[outcome]);
 }
 
+/* Checks a lifecycle event (API contract): call.offered (id, queue, at, caller?,
+ * channel?), call.answered (id, at, agent?), call.ended (id, at, outcome?, handle_s?,
+ * first_contact_resolved?). Keys another type uses are ignored, like unknown keys. */
+static void check_lifecycle(const struct raw_fields *fields, enum event_type type,
+                            struct item_problems *problems, struct checked_item *item)
+{
+    struct event_lifecycle *event = &item->lifecycle;
+    int channel = EVENT_CHANNEL_PHONE, outcome = 0;
+
+    event->type = type;
+    event->first_contact_resolved = EVENT_RESOLUTION_UNKNOWN;
+    check_string(problems, &fields->id, &id_rule, &event->id, &item->id_length);
+    check_instant(problems, &fields->at, "at", true, &event->at_us);
+    switch (type) {
+    case EVENT_TYPE_CALL_OFFERED:
+        check_string(problems, &fields->queue, &queue_rule, &event->queue, &item->queue_length);
+        check_name(problems, &fields->channel, "channel", false, channel_names, EVENT_CHANNEL_COUNT,
+                   "phone, face_to_face, webchat, email, social, webform", &channel);
+        check_string(problems, &fields->caller, &caller_rule, &event->caller, &item->caller_length);
+        break;
+    case EVENT_TYPE_CALL_ANSWERED:
+        check_string(problems, &fields->agent, &agent_rule, &event->agent, &item->agent_length);
+        break;
+    case EVENT_TYPE_CALL_ENDED:
+        check_name(problems, &fields->outcome, "outcome", false, outcome_names, OUTCOME_NAME_COUNT,
+                   "answered, abandoned, timeout, refused", &outcome);
+        event->has_handle =
+            check_handle(problems, &fields->handle_s, &event->handle_s) == FIELD_VALID;
+        check_resolution(problems, &fields->first_contact_resolved, &event->first_contact_resolved);
+        break;
+    case EVENT_TYPE_CALL:
+        break;
+    }
+    event->channel = (enum event_channel)channel;
+    event->outcome = outcome;
+}
+
 /* ---- storing valid items */
 
 static const char *place_string(char **cursor, const char *text, size_t length)
@@ -940,6 +978,40 @@ static int store_contact(struct parser *parser, const struct checked_item *item)
     return 0;
 }
 
+/* Appends a valid lifecycle event, its strings copied into the arena. -1 when out of
+ * memory. */
+static int store_lifecycle(struct parser *parser, const struct checked_item *item)
+{
+    struct event_batch *batch = parser->batch;
+    const struct event_lifecycle *borrowed = &item->lifecycle;
+    struct event_lifecycle *event;
+    size_t size = item->id_length + 1;
+    char *strings;
+
+    size += borrowed->queue ? item->queue_length + 1 : 0;
+    size += borrowed->caller ? item->caller_length + 1 : 0;
+    size += borrowed->agent ? item->agent_length + 1 : 0;
+
+    if (batch->lifecycle_count == parser->lifecycle_capacity) {
+        size_t capacity = parser->lifecycle_capacity ? parser->lifecycle_capacity * 2 : 64;
+        struct event_lifecycle *grown = realloc(batch->lifecycle, capacity * sizeof *grown);
+        if (!grown)
+            return -1;
+        batch->lifecycle = grown;
+        parser->lifecycle_capacity = capacity;
+    }
+    strings = arena_alloc(batch, size);
+    if (!strings)
+        return -1;
+    event = &batch->lifecycle[batch->lifecycle_count++];
+    *event = *borrowed;
+    event->id = place_string(&strings, borrowed->id, item->id_length);
+    event->queue = place_string(&strings, borrowed->queue, item->queue_length);
+    event->caller = place_string(&strings, borrowed->caller, item->caller_length);
+    event->agent = place_string(&strings, borrowed->agent, item->agent_length);
+    return 0;
+}
+
 /* Validates one item's fields (`fields` NULL: the item is not an object, `kind_name` says
  * what it is) and stores it or records its error. Returns -1 when parsing must stop (out of
  * memory), else 0. */
@@ -948,16 +1020,20 @@ static int take_fields(struct parser *parser, const struct raw_fields *fields,
 {
     struct item_problems problems = {0};
     struct checked_item item = {0};
+    enum event_type type = EVENT_TYPE_CALL;
 
     if (!fields)
         add_problem(&problems, "", "the item is %s; each item must be a JSON object", kind_name);
-    else if (check_type(&problems, &fields->type) == FIELD_VALID)
+    else if (check_type(&problems, &fields->type, &type) == FIELD_VALID && type == EVENT_TYPE_CALL)
         check_call_record(fields, &problems, &item);
+    else if (problems.count == 0)
+        check_lifecycle(fields, type, &problems, &item);
 
     if (problems.count > 0) {
         if (parser->batch->error_count == 0) {
             /* The request is refused: the valid items so far are not needed any more. */
             parser->batch->contact_count = 0;
+            parser->batch->lifecycle_count = 0;
             arena_free(parser->batch);
         }
         record_item_problems(parser, index, line, &problems);
@@ -965,7 +1041,8 @@ static int take_fields(struct parser *parser, const struct raw_fields *fields,
     }
     if (parser->batch->error_count > 0)
         return 0;
-    if (store_contact(parser, &item) != 0)
+    if ((type == EVENT_TYPE_CALL ? store_contact(parser, &item) : store_lifecycle(parser, &item)) !=
+        0)
         return fail_out_of_memory(parser);
     return 0;
 }
@@ -1337,6 +1414,7 @@ static int parse_body(struct event_batch *batch, const char *body, size_t length
     result = format == EVENT_BODY_NDJSON ? parse_ndjson(&parser) : parse_json(&parser);
     if (result != 0 || parser.body_failed) {
         batch->contact_count = 0;
+        batch->lifecycle_count = 0;
         return -1;
     }
     return batch->error_count > 0 ? 1 : 0;

@@ -49,7 +49,7 @@ enum event_outcome {
 
 enum event_type {
     EVENT_TYPE_CALL = 0,         /* a complete call record (default) */
-    EVENT_TYPE_CALL_OFFERED = 1, /* lifecycle events: accepted by a later version */
+    EVENT_TYPE_CALL_OFFERED = 1, /* lifecycle events: see struct event_lifecycle */
     EVENT_TYPE_CALL_ANSWERED = 2,
     EVENT_TYPE_CALL_ENDED = 3,
 };
@@ -81,6 +81,27 @@ struct event_contact {
     const char *agent;
 };
 
+/* One lifecycle event (API contract: call.offered, call.answered, call.ended).
+ * The daemon assembles the events of one id into a contact. Strings are
+ * NUL-terminated, owned by whoever owns the event (the batch, for parsed
+ * bodies); optional ones are NULL when absent. */
+struct event_lifecycle {
+    enum event_type type; /* EVENT_TYPE_CALL_OFFERED, _ANSWERED or _ENDED */
+    const char *id;       /* the call's id, as in a call record */
+    int64_t at_us;        /* when it happened, microseconds since the Unix epoch (UTC) */
+    /* call.offered */
+    const char *queue; /* required for call.offered, NULL otherwise */
+    enum event_channel channel;
+    const char *caller; /* optional; pseudonymised by the daemon before storage */
+    /* call.answered */
+    const char *agent; /* optional */
+    /* call.ended: all optional */
+    int outcome; /* an enum event_outcome, or 0 when the event does not say */
+    bool has_handle;
+    double handle_s;
+    enum event_resolution first_contact_resolved;
+};
+
 struct event_item_error {
     long index;     /* 0-based item index, or -1 when the body is NDJSON */
     long line;      /* 1-based NDJSON line, or -1 when the body is an object/array */
@@ -96,6 +117,8 @@ enum event_body_format {
 struct event_batch {
     struct event_contact *contacts;
     size_t contact_count;
+    struct event_lifecycle *lifecycle; /* in body order, like contacts */
+    size_t lifecycle_count;
     struct event_item_error *errors; /* at most EVENT_MAX_ERRORS listed */
     size_t error_count;              /* exact number of bad items (may exceed the listed ones) */
     bool too_many_items;             /* more than EVENT_MAX_ITEMS: nothing else reported */

@@ -8,10 +8,11 @@
  * byte for byte with CASE_DIR/expected. With CCM_REGENERATE=1 the rendering is written to
  * CASE_DIR/expected instead: read every file written that way before keeping it.
  *
- * Rendering: {"contacts": [...]} when the parse succeeds (every field, times as UTC RFC 3339,
- * absent optionals omitted); otherwise {"returned": -1|1, "error_count": N,
- * "too_many_items": bool, "errors": [{"index", "line", "field", "message"}]} with index or
- * line omitted when -1. The batch's invariants are checked on the way.
+ * Rendering: {"contacts": [...], "lifecycle": [...]} when the parse succeeds (every field,
+ * times as UTC RFC 3339, absent optionals omitted; "lifecycle" only when there are events);
+ * otherwise {"returned": -1|1, "error_count": N, "too_many_items": bool, "errors": [{"index",
+ * "line", "field", "message"}]} with index or line omitted when -1. The batch's invariants are
+ * checked on the way.
  *
  * The body is parsed twice, by event_parse_body (with the flat-record fast path) and by
  * event_parse_body_reference (jansson for every item): both must render the same.
@@ -147,6 +148,53 @@ static json_t *render_error(const struct event_item_error *error)
 
 /* The canonical rendering of a parse, or NULL (with *problem set) when the batch breaks an
  * invariant or cannot be rendered. */
+static const char *lifecycle_type_name(enum event_type type)
+{
+    switch (type) {
+    case EVENT_TYPE_CALL_OFFERED:
+        return "call.offered";
+    case EVENT_TYPE_CALL_ANSWERED:
+        return "call.answered";
+    case EVENT_TYPE_CALL_ENDED:
+        return "call.ended";
+    case EVENT_TYPE_CALL:
+        break;
+    }
+    return NULL;
+}
+
+static json_t *render_lifecycle(const struct event_lifecycle *event)
+{
+    json_t *object = json_object();
+    const char *type = lifecycle_type_name(event->type);
+    int failed = !type;
+
+    failed |= set_value(object, "type", type ? json_string(type) : NULL);
+    failed |= set_value(object, "id", event->id ? json_string(event->id) : NULL);
+    failed |= set_instant(object, "at", event->at_us);
+    if (event->queue)
+        failed |= set_value(object, "queue", json_string(event->queue));
+    if (event->type == EVENT_TYPE_CALL_OFFERED)
+        failed |= set_value(object, "channel", json_string(event_channel_name(event->channel)));
+    if (event->caller)
+        failed |= set_value(object, "caller", json_string(event->caller));
+    if (event->agent)
+        failed |= set_value(object, "agent", json_string(event->agent));
+    if (event->outcome)
+        failed |= set_value(object, "outcome",
+                            json_string(event_outcome_name((enum event_outcome)event->outcome)));
+    if (event->has_handle)
+        failed |= set_value(object, "handle_s", json_real(event->handle_s));
+    if (event->first_contact_resolved != EVENT_RESOLUTION_UNKNOWN)
+        failed |= set_value(object, "first_contact_resolved",
+                            json_boolean(event->first_contact_resolved == EVENT_RESOLUTION_YES));
+    if (failed) {
+        json_decref(object);
+        return NULL;
+    }
+    return object;
+}
+
 static char *render(const struct event_batch *batch, int returned, const char **problem)
 {
     json_t *root = json_object(), *list = json_array();
@@ -166,6 +214,18 @@ static char *render(const struct event_batch *batch, int returned, const char **
             json_array_append_new(list, contact);
         }
         json_object_set(root, "contacts", list);
+        if (batch->lifecycle_count > 0) {
+            json_t *events = json_array();
+            json_object_set_new(root, "lifecycle", events);
+            for (size_t i = 0; i < batch->lifecycle_count; i++) {
+                json_t *event = render_lifecycle(&batch->lifecycle[i]);
+                if (!event) {
+                    *problem = "a lifecycle event has a bad type, a missing id or bad UTF-8";
+                    goto done;
+                }
+                json_array_append_new(events, event);
+            }
+        }
     } else {
         size_t listed =
             batch->error_count < EVENT_MAX_ERRORS ? batch->error_count : EVENT_MAX_ERRORS;
@@ -173,8 +233,9 @@ static char *render(const struct event_batch *batch, int returned, const char **
             *problem = "returned neither 0, 1 nor -1";
             goto done;
         }
-        if (batch->error_count == 0 || batch->contact_count != 0 || !batch->errors) {
-            *problem = "a failed parse must have errors and no contacts";
+        if (batch->error_count == 0 || batch->contact_count != 0 || batch->lifecycle_count != 0 ||
+            !batch->errors) {
+            *problem = "a failed parse must have errors and no contacts or lifecycle events";
             goto done;
         }
         for (size_t i = 0; i < listed; i++) {

@@ -56,6 +56,24 @@ static void check_same_contact(const struct event_contact *fast,
           "first_contact_resolved");
 }
 
+static void check_same_lifecycle(const struct event_lifecycle *fast,
+                                 const struct event_lifecycle *reference)
+{
+    check(fast->type == reference->type, "lifecycle type");
+    check_same_text(fast->id, reference->id, "lifecycle id");
+    check(fast->at_us == reference->at_us, "lifecycle at");
+    check_same_text(fast->queue, reference->queue, "lifecycle queue");
+    check(fast->channel == reference->channel, "lifecycle channel");
+    check_same_text(fast->caller, reference->caller, "lifecycle caller");
+    check_same_text(fast->agent, reference->agent, "lifecycle agent");
+    check(fast->outcome == reference->outcome, "lifecycle outcome");
+    check(fast->has_handle == reference->has_handle, "lifecycle has handle_s");
+    check(!fast->has_handle || memcmp(&fast->handle_s, &reference->handle_s, sizeof(double)) == 0,
+          "lifecycle handle_s");
+    check(fast->first_contact_resolved == reference->first_contact_resolved,
+          "lifecycle first_contact_resolved");
+}
+
 static void compare(const uint8_t *data, size_t size, enum event_body_format format)
 {
     struct event_batch fast, reference;
@@ -69,6 +87,9 @@ static void compare(const uint8_t *data, size_t size, enum event_body_format for
     check(fast.contact_count == reference.contact_count, "contact count");
     for (size_t i = 0; i < fast.contact_count; i++)
         check_same_contact(&fast.contacts[i], &reference.contacts[i]);
+    check(fast.lifecycle_count == reference.lifecycle_count, "lifecycle count");
+    for (size_t i = 0; i < fast.lifecycle_count; i++)
+        check_same_lifecycle(&fast.lifecycle[i], &reference.lifecycle[i]);
     check(fast.error_count == reference.error_count, "error count");
     check(fast.too_many_items == reference.too_many_items, "too_many_items");
     for (size_t i = 0; i < fast.error_count && i < EVENT_MAX_ERRORS; i++) {

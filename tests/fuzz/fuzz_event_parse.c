@@ -77,6 +77,30 @@ static void check_contact(const struct event_contact *contact)
           "first_contact_resolved is tri-state");
 }
 
+static void check_lifecycle(const struct event_lifecycle *event)
+{
+    check(event->type == EVENT_TYPE_CALL_OFFERED || event->type == EVENT_TYPE_CALL_ANSWERED ||
+              event->type == EVENT_TYPE_CALL_ENDED,
+          "a lifecycle event has a lifecycle type");
+    check_text(event->id, EVENT_ID_MAX_CHARS, "lifecycle id is set, UTF-8, within its limit");
+    check(event->id[0] != '\0', "lifecycle id is not empty");
+    check(event->at_us >= EVENT_INSTANT_MIN_US && event->at_us <= EVENT_INSTANT_MAX_US,
+          "lifecycle at within the accepted years");
+    check((event->queue != NULL) == (event->type == EVENT_TYPE_CALL_OFFERED),
+          "a queue exactly on call.offered");
+    if (event->queue)
+        check_text(event->queue, EVENT_QUEUE_MAX_CHARS, "lifecycle queue within its limit");
+    if (event->caller)
+        check_text(event->caller, EVENT_CALLER_MAX_CHARS, "lifecycle caller within its limit");
+    if (event->agent)
+        check_text(event->agent, EVENT_AGENT_MAX_CHARS, "lifecycle agent within its limit");
+    check(event->outcome == 0 || event_outcome_name((enum event_outcome)event->outcome) != NULL,
+          "lifecycle outcome is none or a known one");
+    if (event->has_handle)
+        check(event->handle_s >= 0 && event->handle_s <= (EVENT_HANDLE_MAX_S),
+              "lifecycle handle_s within 0..7 days");
+}
+
 static void parse_and_check(const uint8_t *data, size_t size, enum event_body_format format)
 {
     struct event_batch batch;
@@ -90,10 +114,15 @@ static void parse_and_check(const uint8_t *data, size_t size, enum event_body_fo
         check(batch.contact_count <= EVENT_MAX_ITEMS, "at most EVENT_MAX_ITEMS contacts");
         for (size_t i = 0; i < batch.contact_count; i++)
             check_contact(&batch.contacts[i]);
+        for (size_t i = 0; i < batch.lifecycle_count; i++)
+            check_lifecycle(&batch.lifecycle[i]);
+        check(batch.contact_count + batch.lifecycle_count <= EVENT_MAX_ITEMS,
+              "at most EVENT_MAX_ITEMS items");
     } else {
         size_t listed = batch.error_count < EVENT_MAX_ERRORS ? batch.error_count : EVENT_MAX_ERRORS;
         check(batch.error_count > 0 && batch.errors != NULL, "failure lists errors");
-        check(batch.contact_count == 0, "no contacts when there are errors");
+        check(batch.contact_count == 0 && batch.lifecycle_count == 0,
+              "no contacts or lifecycle events when there are errors");
         if (result == -1 || batch.too_many_items)
             check(batch.error_count == 1, "a body-level failure is one error");
         if (batch.too_many_items)
