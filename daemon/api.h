@@ -16,5 +16,6 @@ void api_queue_put(struct http_call *call);       /* api_admin.c */
 void api_queue_get(struct http_call *call);       /* api_admin.c */
 void api_targets_put(struct http_call *call);     /* api_admin.c */
 void api_targets_get(struct http_call *call);     /* api_admin.c */
+void api_abandoned_get(struct http_call *call);   /* api_abandoned.c */
 
 #endif
