@@ -9,13 +9,15 @@ struct http_call;
 
 void api_healthz(struct http_call *call);
 void api_readyz(struct http_call *call);
-void api_events_post(struct http_call *call);     /* ingest.c */
-void api_kpis_get(struct http_call *call);        /* api_kpi.c */
-void api_kpis_series_get(struct http_call *call); /* api_kpi.c */
-void api_queue_put(struct http_call *call);       /* api_admin.c */
-void api_queue_get(struct http_call *call);       /* api_admin.c */
-void api_targets_put(struct http_call *call);     /* api_admin.c */
-void api_targets_get(struct http_call *call);     /* api_admin.c */
-void api_abandoned_get(struct http_call *call);   /* api_abandoned.c */
+void api_events_post(struct http_call *call);             /* ingest.c */
+void api_kpis_get(struct http_call *call);                /* api_kpi.c */
+void api_kpis_series_get(struct http_call *call);         /* api_kpi.c */
+void api_queue_put(struct http_call *call);               /* api_admin.c */
+void api_queue_get(struct http_call *call);               /* api_admin.c */
+void api_targets_put(struct http_call *call);             /* api_admin.c */
+void api_targets_get(struct http_call *call);             /* api_admin.c */
+void api_abandoned_get(struct http_call *call);           /* api_abandoned.c */
+void api_asterisk_queue_log_post(struct http_call *call); /* api_sources.c */
+void api_amazon_connect_post(struct http_call *call);     /* api_sources.c */
 
 #endif

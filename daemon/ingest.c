@@ -42,7 +42,8 @@ struct ingest_request {
     struct event_batch batch;
     size_t accepted;
     size_t duplicates;
-    bool alone; /* a shared transaction failed: retry this request in one of its own */
+    bool alone;         /* a shared transaction failed: retry this request in one of its own */
+    json_t *reply_more; /* more keys of the 200 answer (a source's own counts), or NULL */
     struct ingest_request *next;
 };
 
@@ -101,6 +102,7 @@ struct ingest *ingest_new(struct server *server)
 static void ingest_request_free(struct ingest_request *request)
 {
     event_batch_free(&request->batch);
+    json_decref(request->reply_more);
     free(request);
 }
 
@@ -146,6 +148,7 @@ static size_t ingest_request_items(const struct ingest_request *request)
 }
 
 static void ingest_flush(struct ingest *ingest);
+static void ingest_enqueue(struct ingest *ingest, struct ingest_request *request);
 
 static void ingest_finish_group(struct ingest *ingest, struct ingest_tenant_group *group,
                                 const struct db_result *result, bool stored)
@@ -155,6 +158,8 @@ static void ingest_finish_group(struct ingest *ingest, struct ingest_tenant_grou
         if (stored) {
             json_t *body = json_pack("{s:I, s:I}", "accepted", (json_int_t)request->accepted,
                                      "duplicates", (json_int_t)request->duplicates);
+            if (request->reply_more)
+                json_object_update(body, request->reply_more);
             ingest->stats.contacts_accepted += request->accepted;
             ingest->stats.contacts_duplicate += request->duplicates;
             http_reply_json(request->call, 200, body);
@@ -503,8 +508,17 @@ void api_events_post(struct http_call *call)
         ingest_request_free(request);
         return;
     }
+    ingest_enqueue(ingest, request);
+}
+
+/* Queues a request for the next group commit (answers at once when it is empty). */
+static void ingest_enqueue(struct ingest *ingest, struct ingest_request *request)
+{
     if (ingest_request_items(request) == 0) {
-        http_reply_json(call, 200, json_pack("{s:i, s:i}", "accepted", 0, "duplicates", 0));
+        json_t *body = json_pack("{s:i, s:i}", "accepted", 0, "duplicates", 0);
+        if (request->reply_more)
+            json_object_update(body, request->reply_more);
+        http_reply_json(request->call, 200, body);
         ingest_request_free(request);
         return;
     }
@@ -516,4 +530,31 @@ void api_events_post(struct http_call *call)
     ingest->waiting_count++;
     ingest->waiting_rows += ingest_request_items(request);
     ingest_flush(ingest);
+}
+
+void ingest_submit(struct http_call *call, struct event_batch *batch, json_t *reply_more)
+{
+    struct ingest *ingest = call->server->ingest;
+    struct ingest_request *request = calloc(1, sizeof *request);
+
+    if (!request) {
+        event_batch_free(batch);
+        json_decref(reply_more);
+        http_reply_error(call, 503, "out_of_memory", "out of memory; nothing was stored", NULL);
+        return;
+    }
+    if (call->server->shutting_down) {
+        event_batch_free(batch);
+        json_decref(reply_more);
+        free(request);
+        http_reply_error(call, 503, "shutting_down", "the daemon is shutting down", NULL);
+        return;
+    }
+    ingest->stats.requests++;
+    request->call = call;
+    request->tenant = call->tenant;
+    request->batch = *batch; /* moved */
+    event_batch_init(batch);
+    request->reply_more = reply_more;
+    ingest_enqueue(ingest, request);
 }

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 struct server;
 struct ingest;
 
@@ -26,6 +28,14 @@ struct ingest_stats {
 
 struct ingest *ingest_new(struct server *server);
 void ingest_free(struct ingest *ingest);
+
+struct http_call;
+struct event_batch;
+
+/* Stores a batch another source parsed (e.g. Asterisk queue_log lines) through the
+ * group commit, and answers the call: 200 {"accepted", "duplicates"} plus the keys of
+ * reply_more (stolen, may be NULL) once committed. The batch is moved (left empty). */
+void ingest_submit(struct http_call *call, struct event_batch *batch, json_t *reply_more);
 
 /* Requests waiting or in flight (for a graceful shutdown). */
 size_t ingest_pending(const struct ingest *ingest);

@@ -33,6 +33,7 @@
 #include "ingest.h"
 #include "lifecycle.h"
 #include "live.h"
+#include "queue_log_follow.h"
 #include "log.h"
 #include "migrate.h"
 #include "server.h"
@@ -269,6 +270,14 @@ static int main_run_daemon(struct config *config)
     server.ingest = ingest_new(&server);
     server.lifecycle = server.base ? lifecycle_sweeper_new(&server) : NULL;
     server.live = server.base ? live_new(&server) : NULL;
+    if (server.base && config->queue_log_path && *config->queue_log_path) {
+        server.queue_log = queue_log_follower_new(&server);
+        if (!server.queue_log) {
+            fprintf(stderr, "ccmetricsd: cannot start following %s\n", config->queue_log_path);
+            rc = 1;
+            goto done;
+        }
+    }
     if (!server.base || !server.writer || !server.readers || !server.tenants || !server.ingest ||
         !server.lifecycle || !server.live) {
         fprintf(stderr, "ccmetricsd: out of memory at start-up\n");
@@ -317,6 +326,7 @@ done:
     db_pool_free(server.readers);
     ingest_free(server.ingest);
     lifecycle_sweeper_free(server.lifecycle);
+    queue_log_follower_free(server.queue_log);
     tenant_registry_free(server.tenants);
     if (server.http)
         evhttp_free(server.http);

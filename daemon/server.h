@@ -24,7 +24,8 @@ struct server {
     struct tenant_registry *tenants;
     struct ingest *ingest;
     struct lifecycle_sweeper *lifecycle;
-    struct live *live; /* GET /v1/live and its streams */
+    struct queue_log_follower *queue_log; /* NULL unless queue_log_path is set */
+    struct live *live;                    /* GET /v1/live and its streams */
     struct evhttp *http;
     int port; /* bound port */
     bool shutting_down;

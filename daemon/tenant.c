@@ -335,3 +335,48 @@ void tenant_authenticate(struct tenant_registry *registry, const char *token,
         callback(NULL, 0, true, user_data);
     }
 }
+
+/* ---- lookup by name (daemon-side sources configured with a tenant name) */
+
+struct tenant_name_lookup {
+    struct tenant_registry *registry;
+    tenant_name_callback callback;
+    void *user_data;
+    char name[65];
+};
+
+static void tenant_on_name_lookup(const struct db_result *result, void *user_data)
+{
+    struct tenant_name_lookup *lookup = user_data;
+    const struct tenant *tenant = NULL;
+
+    if (result->ok && PQntuples(result->results[0]) == 1)
+        tenant = tenant_intern(lookup->registry, result->results[0]);
+    lookup->callback(tenant, !result->ok, lookup->user_data);
+    free(lookup);
+}
+
+void tenant_find_by_name(struct tenant_registry *registry, const char *name,
+                         tenant_name_callback callback, void *user_data)
+{
+    struct tenant_name_lookup *lookup = calloc(1, sizeof *lookup);
+    struct db_statement statement = {
+        .sql = "SELECT t.id, t.name, t.time_zone, t.fy_start_month, t.caller_key"
+               "  FROM tenants t WHERE t.name = $1",
+        .param_count = 1,
+    };
+
+    if (!lookup) {
+        callback(NULL, true, user_data);
+        return;
+    }
+    lookup->registry = registry;
+    lookup->callback = callback;
+    lookup->user_data = user_data;
+    snprintf(lookup->name, sizeof lookup->name, "%s", name);
+    statement.params[0] = lookup->name;
+    if (db_pool_submit(registry->pool, &statement, 1, tenant_on_name_lookup, lookup) != 0) {
+        free(lookup);
+        callback(NULL, true, user_data);
+    }
+}

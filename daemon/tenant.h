@@ -53,6 +53,12 @@ typedef void (*tenant_auth_callback)(const struct tenant *tenant, unsigned scope
 void tenant_authenticate(struct tenant_registry *registry, const char *token,
                          tenant_auth_callback callback, void *user_data);
 
+/* The tenant named `name` (owned by the registry), or NULL: not found, or failed set
+ * when the database could not answer. The callback runs from the event loop. */
+typedef void (*tenant_name_callback)(const struct tenant *tenant, bool failed, void *user_data);
+void tenant_find_by_name(struct tenant_registry *registry, const char *name,
+                         tenant_name_callback callback, void *user_data);
+
 /* Hash a token (SHA-256) as 64 lowercase hex characters + NUL. */
 void tenant_token_hash_hex(const char *token, char out[65]);
 

@@ -1431,3 +1431,30 @@ int event_parse_body_reference(struct event_batch *batch, const char *body, size
 {
     return parse_body(batch, body, length, format, false);
 }
+
+/* Lifecycle arrays grow like the parser grows them (64, then doubling), so the
+ * capacity follows from the count. */
+static size_t lifecycle_capacity_of(size_t count)
+{
+    size_t capacity = 64;
+    while (capacity < count)
+        capacity *= 2;
+    return count == 0 ? 0 : capacity;
+}
+
+int event_batch_add_lifecycle(struct event_batch *batch, const struct event_lifecycle *event)
+{
+    struct checked_item item;
+    struct parser parser = {.batch = batch,
+                            .lifecycle_capacity = lifecycle_capacity_of(batch->lifecycle_count)};
+
+    memset(&item, 0, sizeof item);
+    item.lifecycle = *event;
+    item.id_length = event->id ? strlen(event->id) : 0;
+    item.queue_length = event->queue ? strlen(event->queue) : 0;
+    item.caller_length = event->caller ? strlen(event->caller) : 0;
+    item.agent_length = event->agent ? strlen(event->agent) : 0;
+    if (!event->id)
+        return -1;
+    return store_lifecycle(&parser, &item);
+}

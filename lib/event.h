@@ -144,6 +144,10 @@ int event_parse_body(struct event_batch *batch, const char *body, size_t length,
 int event_parse_body_reference(struct event_batch *batch, const char *body, size_t length,
                                enum event_body_format format);
 
+/* Appends a lifecycle event that is already valid (another parser's output, e.g. the
+ * Asterisk queue_log's), its strings copied into the batch. 0, or -1 when out of memory. */
+int event_batch_add_lifecycle(struct event_batch *batch, const struct event_lifecycle *event);
+
 /* Names <-> enums ("phone", "answered", ...); -1 when unknown. */
 int event_channel_from_name(const char *name);
 const char *event_channel_name(enum event_channel channel);
