@@ -17,110 +17,43 @@
  * The body is parsed twice, by event_parse_body (with the flat-record fast path) and by
  * event_parse_body_reference (jansson for every item): both must render the same.
  */
-#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "calendar.h"
+#include "case_runner.h"
 #include "event.h"
-
-static int case_failed(const char *case_dir, const char *what)
-{
-    fprintf(stderr, "FAIL %s: %s\n", case_dir, what);
-    return 1;
-}
-
-/* Reads a whole file; NULL with errno set when it cannot. */
-static char *read_file(const char *path, size_t *length_out)
-{
-    FILE *file = fopen(path, "rb");
-    char *data = NULL;
-    size_t length = 0, capacity = 0, got;
-
-    if (!file)
-        return NULL;
-    do {
-        if (length == capacity) {
-            char *grown;
-            capacity = capacity ? capacity * 2 : 4096;
-            grown = realloc(data, capacity + 1);
-            if (!grown) {
-                free(data);
-                fclose(file);
-                errno = ENOMEM;
-                return NULL;
-            }
-            data = grown;
-        }
-        got = fread(data + length, 1, capacity - length, file);
-        length += got;
-    } while (got > 0);
-    if (ferror(file)) {
-        free(data);
-        fclose(file);
-        errno = EIO;
-        return NULL;
-    }
-    fclose(file);
-    data[length] = '\0';
-    *length_out = length;
-    return data;
-}
-
-static int write_file(const char *path, const char *text)
-{
-    FILE *file = fopen(path, "wb");
-    if (!file)
-        return -1;
-    if (fputs(text, file) == EOF) {
-        fclose(file);
-        return -1;
-    }
-    return fclose(file) == 0 ? 0 : -1;
-}
-
-/* 0, or -1 when jansson refused the value (NULL: e.g. a string that is not UTF-8). */
-static int set_value(json_t *object, const char *key, json_t *value)
-{
-    if (!value)
-        return -1;
-    return json_object_set_new(object, key, value);
-}
-
-static int set_instant(json_t *object, const char *key, int64_t instant_us)
-{
-    char text[32];
-    calendar_format_rfc3339_utc(instant_us, text);
-    return set_value(object, key, json_string(text));
-}
 
 static json_t *render_contact(const struct event_contact *contact)
 {
     json_t *object = json_object();
     int failed = 0;
 
-    failed |= set_value(object, "id", contact->id ? json_string(contact->id) : NULL);
-    failed |= set_value(object, "queue", contact->queue ? json_string(contact->queue) : NULL);
-    failed |= set_value(object, "channel", json_string(event_channel_name(contact->channel)));
-    failed |= set_value(object, "outcome", json_string(event_outcome_name(contact->outcome)));
-    failed |= set_instant(object, "offered_at", contact->offered_us);
+    failed |= case_runner_set_value(object, "id", contact->id ? json_string(contact->id) : NULL);
+    failed |=
+        case_runner_set_value(object, "queue", contact->queue ? json_string(contact->queue) : NULL);
+    failed |=
+        case_runner_set_value(object, "channel", json_string(event_channel_name(contact->channel)));
+    failed |=
+        case_runner_set_value(object, "outcome", json_string(event_outcome_name(contact->outcome)));
+    failed |= case_runner_set_instant(object, "offered_at", contact->offered_us);
     if (contact->has_answered)
-        failed |= set_instant(object, "answered_at", contact->answered_us);
+        failed |= case_runner_set_instant(object, "answered_at", contact->answered_us);
     if (contact->has_ended)
-        failed |= set_instant(object, "ended_at", contact->ended_us);
+        failed |= case_runner_set_instant(object, "ended_at", contact->ended_us);
     if (contact->has_handle)
-        failed |= set_value(object, "handle_s", json_real(contact->handle_s));
+        failed |= case_runner_set_value(object, "handle_s", json_real(contact->handle_s));
     if (contact->first_contact_resolved != EVENT_RESOLUTION_UNKNOWN)
-        failed |= set_value(object, "first_contact_resolved",
-                            json_boolean(contact->first_contact_resolved == EVENT_RESOLUTION_YES));
+        failed |= case_runner_set_value(
+            object, "first_contact_resolved",
+            json_boolean(contact->first_contact_resolved == EVENT_RESOLUTION_YES));
     if (contact->caller)
-        failed |= set_value(object, "caller", json_string(contact->caller));
+        failed |= case_runner_set_value(object, "caller", json_string(contact->caller));
     if (contact->reason)
-        failed |= set_value(object, "reason", json_string(contact->reason));
+        failed |= case_runner_set_value(object, "reason", json_string(contact->reason));
     if (contact->agent)
-        failed |= set_value(object, "agent", json_string(contact->agent));
+        failed |= case_runner_set_value(object, "agent", json_string(contact->agent));
     if (failed) {
         json_decref(object);
         return NULL;
@@ -134,11 +67,11 @@ static json_t *render_error(const struct event_item_error *error)
     int failed = 0;
 
     if (error->index != -1)
-        failed |= set_value(object, "index", json_integer(error->index));
+        failed |= case_runner_set_value(object, "index", json_integer(error->index));
     if (error->line != -1)
-        failed |= set_value(object, "line", json_integer(error->line));
-    failed |= set_value(object, "field", json_string(error->field));
-    failed |= set_value(object, "message", json_string(error->message));
+        failed |= case_runner_set_value(object, "line", json_integer(error->line));
+    failed |= case_runner_set_value(object, "field", json_string(error->field));
+    failed |= case_runner_set_value(object, "message", json_string(error->message));
     if (failed) {
         json_decref(object);
         return NULL;
@@ -169,25 +102,27 @@ static json_t *render_lifecycle(const struct event_lifecycle *event)
     const char *type = lifecycle_type_name(event->type);
     int failed = !type;
 
-    failed |= set_value(object, "type", type ? json_string(type) : NULL);
-    failed |= set_value(object, "id", event->id ? json_string(event->id) : NULL);
-    failed |= set_instant(object, "at", event->at_us);
+    failed |= case_runner_set_value(object, "type", type ? json_string(type) : NULL);
+    failed |= case_runner_set_value(object, "id", event->id ? json_string(event->id) : NULL);
+    failed |= case_runner_set_instant(object, "at", event->at_us);
     if (event->queue)
-        failed |= set_value(object, "queue", json_string(event->queue));
+        failed |= case_runner_set_value(object, "queue", json_string(event->queue));
     if (event->type == EVENT_TYPE_CALL_OFFERED)
-        failed |= set_value(object, "channel", json_string(event_channel_name(event->channel)));
+        failed |= case_runner_set_value(object, "channel",
+                                        json_string(event_channel_name(event->channel)));
     if (event->caller)
-        failed |= set_value(object, "caller", json_string(event->caller));
+        failed |= case_runner_set_value(object, "caller", json_string(event->caller));
     if (event->agent)
-        failed |= set_value(object, "agent", json_string(event->agent));
+        failed |= case_runner_set_value(object, "agent", json_string(event->agent));
     if (event->outcome)
-        failed |= set_value(object, "outcome",
-                            json_string(event_outcome_name((enum event_outcome)event->outcome)));
+        failed |= case_runner_set_value(
+            object, "outcome", json_string(event_outcome_name((enum event_outcome)event->outcome)));
     if (event->has_handle)
-        failed |= set_value(object, "handle_s", json_real(event->handle_s));
+        failed |= case_runner_set_value(object, "handle_s", json_real(event->handle_s));
     if (event->first_contact_resolved != EVENT_RESOLUTION_UNKNOWN)
-        failed |= set_value(object, "first_contact_resolved",
-                            json_boolean(event->first_contact_resolved == EVENT_RESOLUTION_YES));
+        failed |= case_runner_set_value(
+            object, "first_contact_resolved",
+            json_boolean(event->first_contact_resolved == EVENT_RESOLUTION_YES));
     if (failed) {
         json_decref(object);
         return NULL;
@@ -260,25 +195,6 @@ done:
     return text;
 }
 
-/* Prints where two texts first differ, then the actual text whole. */
-static void report_difference(const char *expected, const char *actual)
-{
-    long line = 1;
-    const char *e = expected, *a = actual;
-
-    while (*e && *e == *a) {
-        if (*e == '\n')
-            line++;
-        e++;
-        a++;
-    }
-    while (e > expected && e[-1] != '\n')
-        e--, a--;
-    fprintf(stderr, "first difference at line %ld\n--- expected\n%.*s\n+++ actual\n%.*s\n", line,
-            (int)strcspn(e, "\n"), e, (int)strcspn(a, "\n"), a);
-    fprintf(stderr, "=== actual, whole ===\n%s", actual);
-}
-
 typedef int parse_function(struct event_batch *, const char *, size_t, enum event_body_format);
 
 /* The rendering of one parse, or NULL with *problem set. */
@@ -299,26 +215,18 @@ static char *parse_and_render(parse_function *parse, const char *input, size_t i
 int main(int argc, char **argv)
 {
     char path[4096];
-    const char *case_dir, *problem = NULL, *regenerate = getenv("CCM_REGENERATE");
+    const char *case_dir, *problem = NULL;
     enum event_body_format format = EVENT_BODY_JSON;
-    char *input, *format_text, *actual, *expected, *rendered, *reference;
-    size_t input_length, format_length, expected_length;
+    char *input, *format_text, *actual, *rendered, *reference;
+    size_t input_length, format_length;
     int status;
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s CASE_DIR\n", argv[0]);
-        return 2;
-    }
-    case_dir = argv[1];
+    status = case_runner_start(argc, argv, &case_dir, &input, &input_length);
+    if (status != 0)
+        return status;
 
-    snprintf(path, sizeof path, "%s/input", case_dir);
-    input = read_file(path, &input_length);
-    if (!input) {
-        fprintf(stderr, "FAIL %s: cannot read %s: %s\n", case_dir, path, strerror(errno));
-        return 1;
-    }
     snprintf(path, sizeof path, "%s/format", case_dir);
-    format_text = read_file(path, &format_length);
+    format_text = case_runner_read_file(path, &format_length);
     if (format_text) {
         format_text[strcspn(format_text, " \t\r\n")] = '\0';
         if (strcmp(format_text, "ndjson") == 0) {
@@ -326,7 +234,7 @@ int main(int argc, char **argv)
         } else if (strcmp(format_text, "json") != 0) {
             free(format_text);
             free(input);
-            return case_failed(case_dir, "format must be \"json\" or \"ndjson\"");
+            return case_runner_fail(case_dir, "format must be \"json\" or \"ndjson\"");
         }
         free(format_text);
     }
@@ -337,12 +245,12 @@ int main(int argc, char **argv)
     if (!rendered || !reference) {
         free(rendered);
         free(reference);
-        return case_failed(case_dir, problem);
+        return case_runner_fail(case_dir, problem);
     }
     if (strcmp(rendered, reference) != 0) {
         fprintf(stderr, "FAIL %s: the fast path and the reference (jansson) parse differ\n",
                 case_dir);
-        report_difference(reference, rendered);
+        case_runner_report_difference(reference, rendered);
         free(rendered);
         free(reference);
         return 1;
@@ -351,32 +259,12 @@ int main(int argc, char **argv)
     actual = malloc(strlen(rendered) + 2);
     if (!actual) {
         free(rendered);
-        return case_failed(case_dir, "out of memory");
+        return case_runner_fail(case_dir, "out of memory");
     }
     sprintf(actual, "%s\n", rendered);
     free(rendered);
 
-    snprintf(path, sizeof path, "%s/expected", case_dir);
-    if (regenerate && strcmp(regenerate, "1") == 0) {
-        status = write_file(path, actual);
-        if (status == 0)
-            printf("wrote %s\n", path);
-        free(actual);
-        return status == 0 ? 0 : case_failed(case_dir, "cannot write expected");
-    }
-    expected = read_file(path, &expected_length);
-    if (!expected) {
-        fprintf(stderr, "FAIL %s: cannot read %s: %s\n", case_dir, path, strerror(errno));
-        fprintf(stderr, "=== actual, whole ===\n%s", actual);
-        free(actual);
-        return 1;
-    }
-    status = strlen(expected) == expected_length && strcmp(expected, actual) == 0 ? 0 : 1;
-    if (status != 0) {
-        fprintf(stderr, "FAIL %s: the result differs from %s\n", case_dir, path);
-        report_difference(expected, actual);
-    }
-    free(expected);
+    status = case_runner_finish(case_dir, actual);
     free(actual);
     return status;
 }
