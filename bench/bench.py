@@ -235,6 +235,111 @@ results.update(big_tenant_p50_ms=t_p50, big_tenant_p99_ms=t_p99)
 say(f"-- GET /v1/kpis whole tenant one month ({tenant_rows} intervals): p50 {t_p50:.2f} ms, "
     f"p99 {t_p99:.2f} ms, {t_rps:,.0f} req/s")
 
+# ---- 5. real sources and the live view -------------------------------------------
+# queue_log parsing in lib/ (goal 1 million lines/s on one core).
+out = subprocess.run([os.path.join(os.path.abspath(args.build), "bench_queue_log")],
+                     capture_output=True, text=True)
+line = [l for l in out.stdout.splitlines() if l.startswith("bench-queue-log")]
+if line:
+    kv = parse_kv(line[-1])
+    results["queue_log_parse_lines_per_s"] = float(kv["lines_per_s"])
+    say(f"-- queue_log lines parsed (lib/queue_log, one core): {float(kv['lines_per_s']):,.0f} "
+        f"lines/s (goal 1,000,000), {float(kv['ns_per_line']):.0f} ns a line")
+
+# queue_log followed from a file into PostgreSQL, end to end.
+import selectors
+import socket
+qlog_dir = harness.temp_dir("ccm-bench-qlog-")
+qlog_path = os.path.join(qlog_dir, "queue_log")
+open(qlog_path, "w").close()
+os.chmod(qlog_dir, 0o755)
+daemon.token("bench-qlog")
+follower = harness.Daemon(database=pg.dsn, extra=["--config", harness.write_config(
+    f"queue_log_path = {qlog_path}\nqueue_log_tenant = bench-qlog\n")])
+qlog_calls = 100_000
+base_epoch = int(dt.datetime(2026, 2, 2, 8, tzinfo=dt.timezone.utc).timestamp())
+with open(qlog_path + ".tmp", "w") as f:
+    for i in range(qlog_calls):
+        t0, cid, q = base_epoch + i * 3, f"{1700000000 + i}.{i % 97}", f"q{i % 8}"
+        f.write(f"{t0}|{cid}|{q}|NONE|ENTERQUEUE||0163296{i % 10000:04d}|1\n")
+        if i % 10 == 0:
+            f.write(f"{t0 + 40}|{cid}|{q}|NONE|ABANDON|1|1|40\n")
+        else:
+            f.write(f"{t0 + 20}|{cid}|{q}|PJSIP/2{i % 50:02d}|CONNECT|20|{cid}9|2\n")
+            f.write(f"{t0 + 200}|{cid}|{q}|PJSIP/2{i % 50:02d}|COMPLETECALLER|20|180|1\n")
+qlog_size = os.path.getsize(qlog_path + ".tmp")
+qlog_lines = sum(1 for _ in open(qlog_path + ".tmp"))
+started = time.perf_counter()
+with open(qlog_path, "a") as out_file, open(qlog_path + ".tmp") as in_file:
+    out_file.write(in_file.read())
+position_sql = f"SELECT offset_bytes FROM source_positions WHERE source = 'queue_log:{qlog_path}'"
+while time.perf_counter() - started < 600:
+    rows = pg.psql(position_sql)
+    if rows and int(rows[0][0]) >= qlog_size:
+        break
+    time.sleep(0.05)
+follow_s = time.perf_counter() - started
+stored = int(pg.psql("SELECT count(*) FROM contacts c JOIN tenants t ON t.id = c.tenant_id "
+                     "WHERE t.name = 'bench-qlog'")[0][0])
+follower.stop()
+results["queue_log_follow_lines_per_s"] = qlog_lines / follow_s
+say(f"-- queue_log followed from a file into PostgreSQL: {qlog_lines:,} lines "
+    f"({qlog_calls:,} calls) in {follow_s:.1f} s = {qlog_lines / follow_s:,.0f} lines/s; "
+    f"contacts stored {stored:,}")
+
+# Live push: 100 Server-Sent Event streams; the time from a commit (the 200 of the
+# POST) to each stream receiving the changed snapshot.
+live_token = daemon.token("bench-live")
+streams = []
+selector = selectors.DefaultSelector()
+for i in range(100):
+    sock = socket.create_connection(("127.0.0.1", daemon.port))
+    sock.sendall((f"GET /v1/live/stream?scope=queue:live HTTP/1.1\r\nHost: x\r\n"
+                  f"Authorization: Bearer {live_token}\r\n\r\n").encode())
+    sock.setblocking(False)
+    streams.append({"sock": sock, "buffer": b""})
+    selector.register(sock, selectors.EVENT_READ, streams[-1])
+
+
+def drain(deadline, want_waiting=None):
+    """Read all streams until each has seen `waiting: want_waiting` (or the deadline);
+    returns {stream index: arrival time}."""
+    seen = {}
+    while time.perf_counter() < deadline and len(seen) < len(streams):
+        for key, _ in selector.select(timeout=0.05):
+            st = key.data
+            try:
+                data = st["sock"].recv(65536)
+            except BlockingIOError:
+                continue
+            st["buffer"] += data
+            now = time.perf_counter()
+            if want_waiting is not None and f'"waiting":{want_waiting},'.encode() in st["buffer"]:
+                seen.setdefault(id(st), now)
+            st["buffer"] = st["buffer"][-4096:]
+    return seen
+
+
+drain(time.perf_counter() + 2)
+latencies = []
+for i in range(1, 31):
+    at = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    event = {"type": "call.offered", "id": f"live-{i}", "queue": "live", "at": at}
+    status, _, _ = harness.http("POST", daemon.url + "/v1/events", live_token, event)
+    committed = time.perf_counter()
+    seen = drain(committed + 3, want_waiting=i)
+    latencies += [t - committed for t in seen.values()]
+    latencies += [3.0] * (len(streams) - len(seen))  # missed: counted as 3 s
+    time.sleep(0.1)
+for st in streams:
+    st["sock"].close()
+latencies.sort()
+p50 = latencies[len(latencies) // 2] * 1000
+p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+results.update(live_push_p50_ms=p50, live_push_p99_ms=p99)
+say(f"-- live push to 100 SSE streams, commit -> snapshot received: p50 {p50:.0f} ms, "
+    f"p99 {p99:.0f} ms over {len(latencies):,} deliveries (goal: within 1 s)")
+
 # ---- 4. memory -----------------------------------------------------------------
 rss_now, rss_peak = rss(pid)
 results.update(daemon_rss_mib=rss_now, daemon_peak_rss_mib=rss_peak)
