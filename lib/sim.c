@@ -1149,3 +1149,52 @@ int sim_format_ndjson(const struct sim_record *record, char *out, size_t size)
     out[writer.length] = '\0';
     return (int)writer.length;
 }
+
+int sim_format_lifecycle(const struct sim_record *record, enum sim_lifecycle_step step, char *out,
+                         size_t size)
+{
+    struct sim_writer writer = {out, size, 0, false};
+    char number[32];
+
+    if (size == 0)
+        return -1;
+    switch (step) {
+    case SIM_LIFECYCLE_OFFERED:
+        sim_put_text(&writer, "{\"type\":\"call.offered\",\"id\":");
+        sim_put_string(&writer, record->id);
+        sim_put_field(&writer, "queue", record->queue);
+        sim_put_field(&writer, "channel", record->channel);
+        sim_put_instant(&writer, "at", record->offered_us);
+        if (record->caller[0])
+            sim_put_field(&writer, "caller", record->caller);
+        break;
+    case SIM_LIFECYCLE_ANSWERED:
+        sim_put_text(&writer, "{\"type\":\"call.answered\",\"id\":");
+        sim_put_string(&writer, record->id);
+        sim_put_instant(&writer, "at", record->answered_us);
+        if (record->agent[0])
+            sim_put_field(&writer, "agent", record->agent);
+        break;
+    case SIM_LIFECYCLE_ENDED:
+        sim_put_text(&writer, "{\"type\":\"call.ended\",\"id\":");
+        sim_put_string(&writer, record->id);
+        sim_put_instant(&writer, "at", record->ended_us);
+        sim_put_field(&writer, "outcome", sim_outcome_name(record->outcome));
+        if (record->handle_s >= 0) {
+            snprintf(number, sizeof number, ",\"handle_s\":%" PRId32, record->handle_s);
+            sim_put_text(&writer, number);
+        }
+        if (record->first_contact_resolved >= 0)
+            sim_put_text(&writer, record->first_contact_resolved
+                                      ? ",\"first_contact_resolved\":true"
+                                      : ",\"first_contact_resolved\":false");
+        break;
+    }
+    sim_put_text(&writer, "}\n");
+    if (writer.overflow) {
+        out[0] = '\0';
+        return -1;
+    }
+    out[writer.length] = '\0';
+    return (int)writer.length;
+}

@@ -115,6 +115,18 @@ int64_t sim_record_wait_us(const struct sim_record *record);
 /* Returns the length written (without the NUL), or -1 when size is too small. */
 int sim_format_ndjson(const struct sim_record *record, char *out, size_t size);
 
+/* The record as the lifecycle events a PBX sends as the call happens (API contract):
+ * call.offered at offered_at (queue, channel, caller), call.answered at answered_at
+ * (agent; answered calls only), call.ended at ended_at (outcome, handle_s,
+ * first_contact_resolved). One NDJSON line, like sim_format_ndjson. */
+enum sim_lifecycle_step {
+    SIM_LIFECYCLE_OFFERED,
+    SIM_LIFECYCLE_ANSWERED,
+    SIM_LIFECYCLE_ENDED,
+};
+int sim_format_lifecycle(const struct sim_record *record, enum sim_lifecycle_step step, char *out,
+                         size_t size);
+
 /* ---- the model ---- */
 
 #define SIM_SLOTS    48 /* half hours of a local day */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "calendar.h"
+#include "event.h"
 #include "sim.h"
 #include "tz.h"
 
@@ -557,6 +558,65 @@ static void test_always_open(void)
 
 /* ---- NDJSON ---- */
 
+/* Lifecycle lines of a day's calls parse through lib/event as exactly the events of
+ * each record: what `ccmetrics-sim live` posts. */
+static void test_lifecycle_lines(void)
+{
+    struct sim_model model;
+    struct ccm_error error;
+    struct sim_cursor cursor;
+    const struct sim_record *record;
+    char line[SIM_NDJSON_MAX];
+    size_t records = 0, bad = 0, answered = 0;
+
+    sim_model_init(&model, 78, 1.0, &error);
+    sim_cursor_init(&cursor, &model, local_instant(&model, 2026, 10, 6, 0, 0),
+                    local_instant(&model, 2026, 10, 7, 0, 0));
+    while (sim_cursor_next(&model, &cursor, &record, &error) == 1) {
+        bool is_answered = record->outcome == SIM_OUTCOME_ANSWERED;
+        enum sim_lifecycle_step steps[3] = {SIM_LIFECYCLE_OFFERED, SIM_LIFECYCLE_ANSWERED,
+                                            SIM_LIFECYCLE_ENDED};
+        records++;
+        answered += is_answered;
+        for (int k = 0; k < 3; k++) {
+            struct event_batch batch;
+            int length;
+            if (steps[k] == SIM_LIFECYCLE_ANSWERED && !is_answered)
+                continue;
+            length = sim_format_lifecycle(record, steps[k], line, sizeof line);
+            event_batch_init(&batch);
+            if (length <= 0 ||
+                event_parse_body(&batch, line, (size_t)length, EVENT_BODY_NDJSON) != 0 ||
+                batch.lifecycle_count != 1 || strcmp(batch.lifecycle[0].id, record->id) != 0) {
+                bad++;
+            } else {
+                const struct event_lifecycle *e = &batch.lifecycle[0];
+                int64_t at = steps[k] == SIM_LIFECYCLE_OFFERED    ? record->offered_us
+                             : steps[k] == SIM_LIFECYCLE_ANSWERED ? record->answered_us
+                                                                  : record->ended_us;
+                bad += e->at_us != at;
+                bad += e->type != (steps[k] == SIM_LIFECYCLE_OFFERED    ? EVENT_TYPE_CALL_OFFERED
+                                   : steps[k] == SIM_LIFECYCLE_ANSWERED ? EVENT_TYPE_CALL_ANSWERED
+                                                                        : EVENT_TYPE_CALL_ENDED);
+                if (steps[k] == SIM_LIFECYCLE_OFFERED)
+                    bad += !e->queue || strcmp(e->queue, record->queue) != 0;
+                if (steps[k] == SIM_LIFECYCLE_ENDED)
+                    bad +=
+                        e->outcome != event_outcome_from_name(sim_outcome_name(record->outcome)) ||
+                        e->has_handle != (record->handle_s >= 0);
+            }
+            event_batch_free(&batch);
+        }
+    }
+    CHECK_MSG(records > 100 && answered > 50, "a day has calls, answered among them");
+    CHECK_INT(bad, 0);
+    sim_cursor_init(&cursor, &model, local_instant(&model, 2026, 10, 6, 9, 0),
+                    local_instant(&model, 2026, 10, 6, 17, 0));
+    CHECK_INT(sim_cursor_next(&model, &cursor, &record, &error), 1);
+    CHECK_INT(sim_format_lifecycle(record, SIM_LIFECYCLE_OFFERED, line, 10), -1); /* too small */
+    sim_model_free(&model);
+}
+
 static void test_ndjson(void)
 {
     struct sim_model model;
@@ -689,5 +749,6 @@ void unit_main(void)
     test_roster();
     test_always_open();
     test_ndjson();
+    test_lifecycle_lines();
     test_ndjson_exact();
 }

@@ -3,7 +3,8 @@
  * the council contact-centre model of lib/sim.c in a command-line tool:
  *   setup         configure the simulated queues and some targets in a daemon;
  *   backfill      post N days of history as NDJSON batches;
- *   live          post calls as they end, at wall-clock time (or faster);
+ *   live          post calls as they happen, at wall-clock time (or faster): lifecycle
+ *                 events (call.offered / answered / ended), or whole records at their end;
  *   bench-batch   a throughput benchmark of batched ingest;
  *   bench-single  a latency benchmark of one-call requests;
  *   ndjson        write the records to stdout (benchmarks, tests, COPY comparisons).
@@ -88,6 +89,7 @@ struct options {
     long concurrency;
     long calls;
     bool always_open;
+    bool records; /* live: post complete call records at their end, not lifecycle events */
     struct tz_rule tz;
     double timeout_s;
     const char *effective_from;
@@ -197,6 +199,7 @@ struct http_job {
     size_t index; /* bench-single: the latency slot */
     size_t outcomes[SIM_OUTCOME_COUNT];
     size_t waiting_now;
+    size_t events; /* live: lifecycle events in the body */
     int64_t sim_now_us;
     char first_id[SIM_ID_MAX];
     bool prepared; /* lives in app->prepared (bench-batch): never freed alone */
@@ -291,7 +294,11 @@ struct app {
     struct sim_record *heap; /* calls not yet ended, a min-heap by ended_us */
     size_t heap_count;
     size_t heap_capacity;
+    struct sim_record *answers; /* live: answered calls whose call.answered is still to come */
+    size_t answers_count;
+    size_t answers_capacity;
     struct body_buffer batch;
+    size_t batch_events; /* lifecycle events in the batch */
     size_t batch_calls;
     size_t batch_outcomes[SIM_OUTCOME_COUNT];
     char batch_first_id[SIM_ID_MAX];
@@ -856,6 +863,7 @@ static void app_free(struct app *app)
     free(app->single_offsets);
     free(app->latencies_ms);
     free(app->heap);
+    free(app->answers);
     free(app->batch.data);
     free(app->pick.batch.data);
     free(app->pick.arena.data);
@@ -1229,7 +1237,7 @@ static size_t live_waiting(const struct app *app, int64_t now_us)
 static void live_flush(struct app *app, int64_t now_us)
 {
     struct http_client *client = &app->client;
-    if (app->batch_calls == 0)
+    if (app->batch_calls == 0 && app->batch_events == 0)
         return;
     app->last_flush_mono = monotonic_s();
     if (client->queued + client->retrying >= LIVE_BACKLOG_MAX) {
@@ -1249,6 +1257,7 @@ static void live_flush(struct app *app, int64_t now_us)
         job->length = app->batch.length;
         job->content_type = "application/x-ndjson";
         job->calls = app->batch_calls;
+        job->events = app->batch_events;
         job->sim_now_us = now_us;
         job->waiting_now = live_waiting(app, now_us);
         memcpy(job->outcomes, app->batch_outcomes, sizeof job->outcomes);
@@ -1260,7 +1269,38 @@ static void live_flush(struct app *app, int64_t now_us)
     free(app->batch.data);
     memset(&app->batch, 0, sizeof app->batch);
     app->batch_calls = 0;
+    app->batch_events = 0;
     memset(app->batch_outcomes, 0, sizeof app->batch_outcomes);
+}
+
+/* Appends one lifecycle event of `record` to the batch (-1 when out of memory). */
+static int live_append_event(struct app *app, const struct sim_record *record,
+                             enum sim_lifecycle_step step)
+{
+    int length;
+    if (body_reserve(&app->batch, SIM_NDJSON_MAX) < 0)
+        return -1;
+    length =
+        sim_format_lifecycle(record, step, app->batch.data + app->batch.length, SIM_NDJSON_MAX);
+    if (length < 0)
+        return -1;
+    app->batch.length += (size_t)length;
+    app->batch_events++;
+    return 0;
+}
+
+static int live_remember_answer(struct app *app, const struct sim_record *record)
+{
+    if (app->answers_count == app->answers_capacity) {
+        size_t capacity = app->answers_capacity ? 2 * app->answers_capacity : 64;
+        struct sim_record *grown = realloc(app->answers, capacity * sizeof *grown);
+        if (!grown)
+            return -1;
+        app->answers = grown;
+        app->answers_capacity = capacity;
+    }
+    app->answers[app->answers_count++] = *record;
+    return 0;
 }
 
 /* Move the simulated clock on: calls offered by now join the heap, calls ended by now
@@ -1289,15 +1329,35 @@ static void live_advance(struct app *app, bool final)
         app->have_held = false;
         if (app->held.ended_us <= app->live_start_sim_us)
             continue; /* over before we started: a backfill's business */
-        if (live_heap_push(app, &app->held) < 0) {
+        if (live_heap_push(app, &app->held) < 0 ||
+            (!app->options->records &&
+             (live_append_event(app, &app->held, SIM_LIFECYCLE_OFFERED) < 0 ||
+              (app->held.outcome == SIM_OUTCOME_ANSWERED &&
+               live_remember_answer(app, &app->held) < 0)))) {
             print_error("live: out of memory");
             app->exit_code = 1;
             app->stopping = true;
             return;
         }
     }
+    /* Lifecycle events: the answers that have happened by now, before any end. */
+    for (size_t i = 0; i < app->answers_count;) {
+        if (app->answers[i].answered_us > now_us) {
+            i++;
+            continue;
+        }
+        if (live_append_event(app, &app->answers[i], SIM_LIFECYCLE_ANSWERED) < 0) {
+            print_error("live: out of memory");
+            app->exit_code = 1;
+            app->stopping = true;
+            return;
+        }
+        app->answers[i] = app->answers[--app->answers_count];
+    }
     while (app->heap_count && app->heap[0].ended_us <= now_us) {
-        if (body_append_record(&app->batch, &app->heap[0]) < 0) {
+        if (app->options->records
+                ? body_append_record(&app->batch, &app->heap[0]) < 0
+                : live_append_event(app, &app->heap[0], SIM_LIFECYCLE_ENDED) < 0) {
             print_error("live: out of memory");
             app->exit_code = 1;
             app->stopping = true;
@@ -1307,13 +1367,13 @@ static void live_advance(struct app *app, bool final)
             memcpy(app->batch_first_id, app->heap[0].id, sizeof app->batch_first_id);
         app->batch_outcomes[app->heap[0].outcome]++;
         live_heap_pop(app);
-        if (app->batch_calls >= (size_t)app->options->batch)
+        if (app->batch_calls + app->batch_events >= (size_t)app->options->batch)
             live_flush(app, now_us);
     }
     double mono = monotonic_s();
-    if (app->batch_calls && (final || mono - app->last_flush_mono >= 1.0))
+    if ((app->batch_calls || app->batch_events) && (final || mono - app->last_flush_mono >= 1.0))
         live_flush(app, now_us);
-    if (!app->batch_calls && mono - app->last_activity_mono >= 60.0) {
+    if (!app->batch_calls && !app->batch_events && mono - app->last_activity_mono >= 60.0) {
         char sim_text[64];
         format_local(&app->options->tz, now_us, sim_text);
         bool open = false;
@@ -1352,14 +1412,14 @@ static void live_done(struct app *app, struct http_job *job, int status, const c
         app->requests_ok++;
         app->flushes++;
         count_accepted(app, job, body, length);
-        printf("live: sim %s: posted %zu call%s (%zu answered, %zu abandoned, %zu timeout, "
-               "%zu refused) -> accepted %zu, duplicates %zu; %zu waiting now; %zu posted in "
+        printf("live: sim %s: posted %zu call%s ended (%zu answered, %zu abandoned, %zu timeout, "
+               "%zu refused)%s -> accepted %zu, duplicates %zu; %zu waiting now; %zu posted in "
                "all\n",
                sim_text, job->calls, job->calls == 1 ? "" : "s",
                job->outcomes[SIM_OUTCOME_ANSWERED], job->outcomes[SIM_OUTCOME_ABANDONED],
                job->outcomes[SIM_OUTCOME_TIMEOUT], job->outcomes[SIM_OUTCOME_REFUSED],
-               app->calls_accepted - accepted_before, app->calls_duplicates - duplicates_before,
-               job->waiting_now, app->calls_posted);
+               job->events ? " as lifecycle events" : "", app->calls_accepted - accepted_before,
+               app->calls_duplicates - duplicates_before, job->waiting_now, app->calls_posted);
         fflush(stdout);
         job_free(job);
         return;
@@ -1974,6 +2034,7 @@ enum option_key {
     OPT_CALLS,
     OPT_SPEED,
     OPT_ALWAYS_OPEN,
+    OPT_RECORDS,
     OPT_TZ,
     OPT_TIMEOUT,
     OPT_EFFECTIVE_FROM,
@@ -1996,6 +2057,7 @@ static const struct {
     {OPT_CALLS, FOR_BENCH | FOR_NDJSON},
     {OPT_SPEED, FOR_LIVE},
     {OPT_ALWAYS_OPEN, FOR_BACKFILL | FOR_LIVE | FOR_NDJSON},
+    {OPT_RECORDS, FOR_LIVE},
     {OPT_TZ, FOR_BACKFILL | FOR_LIVE | FOR_NDJSON | FOR_BENCH},
     {OPT_TIMEOUT, FOR_HTTP},
     {OPT_EFFECTIVE_FROM, FOR_SETUP},
@@ -2014,6 +2076,7 @@ static const struct option long_options[] = {
     {"calls", required_argument, NULL, OPT_CALLS},
     {"speed", required_argument, NULL, OPT_SPEED},
     {"always-open", no_argument, NULL, OPT_ALWAYS_OPEN},
+    {"records", no_argument, NULL, OPT_RECORDS},
     {"tz", required_argument, NULL, OPT_TZ},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"effective-from", required_argument, NULL, OPT_EFFECTIVE_FROM},
@@ -2043,7 +2106,9 @@ static void usage(FILE *out)
           "                of today up to now (or --to) that have ended by then, as NDJSON\n"
           "                batches; prints progress and calls/s every second.\n"
           "  live          Generates calls at wall-clock time (--speed simulated seconds per\n"
-          "                second) and posts each call when it ends, in small batches flushed\n"
+          "                second) and posts each as it happens: call.offered when it enters\n"
+          "                its queue, call.answered, call.ended (with --records: one complete\n"
+          "                record when it ends), in small batches flushed\n"
           "                at least every second; prints a line per batch. Calls in progress\n"
           "                at start-up are included. Runs until SIGINT/SIGTERM, then posts what\n"
           "                has ended and exits (a second signal exits at once).\n"
@@ -2086,6 +2151,8 @@ static void usage(FILE *out)
           "      --speed F          simulated seconds per real second, 0 < F <= 100000\n"
           "                         (default 1; above 1 the calls run ahead of the clock)\n"
           "                         [live]\n"
+          "      --records          live: post complete call records at their end instead of\n"
+          "                         lifecycle events [live]\n"
           "      --always-open      every half hour of every day is an opening hour, with the\n"
           "                         daytime curve squeezed into 24 hours (demos out of hours;\n"
           "                         gives other calls for a seed) [backfill live ndjson]\n"
@@ -2329,6 +2396,9 @@ static int parse_options(int argc, char **argv, struct options *options)
             break;
         case OPT_ALWAYS_OPEN:
             options->always_open = true;
+            break;
+        case OPT_RECORDS:
+            options->records = true;
             break;
         case OPT_TZ:
             status = parse_tz(arg, &options->tz);
