@@ -1112,11 +1112,36 @@ static void sim_put_instant(struct sim_writer *writer, const char *key, int64_t 
     sim_put_field(writer, key, text);
 }
 
+/* handle_s and first_contact_resolved, when the record has them. */
+static void sim_put_handle_and_resolution(struct sim_writer *writer,
+                                          const struct sim_record *record)
+{
+    char number[32];
+    if (record->handle_s >= 0) {
+        snprintf(number, sizeof number, ",\"handle_s\":%" PRId32, record->handle_s);
+        sim_put_text(writer, number);
+    }
+    if (record->first_contact_resolved >= 0)
+        sim_put_text(writer, record->first_contact_resolved ? ",\"first_contact_resolved\":true"
+                                                            : ",\"first_contact_resolved\":false");
+}
+
+/* Closes the object and the line; the length written, or -1 when it did not fit. */
+static int sim_finish_line(struct sim_writer *writer, char *out)
+{
+    sim_put_text(writer, "}\n");
+    if (writer->overflow) {
+        out[0] = '\0';
+        return -1;
+    }
+    out[writer->length] = '\0';
+    return (int)writer->length;
+}
+
 int sim_format_ndjson(const struct sim_record *record, char *out, size_t size)
 {
     struct sim_writer writer = {out, size, 0, false};
     bool answered = record->outcome == SIM_OUTCOME_ANSWERED;
-    char number[32];
 
     if (size == 0)
         return -1;
@@ -1129,32 +1154,19 @@ int sim_format_ndjson(const struct sim_record *record, char *out, size_t size)
         sim_put_instant(&writer, "answered_at", record->answered_us);
     sim_put_instant(&writer, "ended_at", record->ended_us);
     sim_put_field(&writer, "outcome", sim_outcome_name(record->outcome));
-    if (record->handle_s >= 0) {
-        snprintf(number, sizeof number, ",\"handle_s\":%" PRId32, record->handle_s);
-        sim_put_text(&writer, number);
-    }
-    if (record->first_contact_resolved >= 0)
-        sim_put_text(&writer, record->first_contact_resolved ? ",\"first_contact_resolved\":true"
-                                                             : ",\"first_contact_resolved\":false");
+    sim_put_handle_and_resolution(&writer, record);
     if (record->caller[0])
         sim_put_field(&writer, "caller", record->caller);
     sim_put_field(&writer, "reason", record->reason);
     if (record->agent[0])
         sim_put_field(&writer, "agent", record->agent);
-    sim_put_text(&writer, "}\n");
-    if (writer.overflow) {
-        out[0] = '\0';
-        return -1;
-    }
-    out[writer.length] = '\0';
-    return (int)writer.length;
+    return sim_finish_line(&writer, out);
 }
 
 int sim_format_lifecycle(const struct sim_record *record, enum sim_lifecycle_step step, char *out,
                          size_t size)
 {
     struct sim_writer writer = {out, size, 0, false};
-    char number[32];
 
     if (size == 0)
         return -1;
@@ -1180,21 +1192,8 @@ int sim_format_lifecycle(const struct sim_record *record, enum sim_lifecycle_ste
         sim_put_string(&writer, record->id);
         sim_put_instant(&writer, "at", record->ended_us);
         sim_put_field(&writer, "outcome", sim_outcome_name(record->outcome));
-        if (record->handle_s >= 0) {
-            snprintf(number, sizeof number, ",\"handle_s\":%" PRId32, record->handle_s);
-            sim_put_text(&writer, number);
-        }
-        if (record->first_contact_resolved >= 0)
-            sim_put_text(&writer, record->first_contact_resolved
-                                      ? ",\"first_contact_resolved\":true"
-                                      : ",\"first_contact_resolved\":false");
+        sim_put_handle_and_resolution(&writer, record);
         break;
     }
-    sim_put_text(&writer, "}\n");
-    if (writer.overflow) {
-        out[0] = '\0';
-        return -1;
-    }
-    out[writer.length] = '\0';
-    return (int)writer.length;
+    return sim_finish_line(&writer, out);
 }
