@@ -28,14 +28,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "calendar.h"
+#include "utf8.h"
 
 /* Numbers are read as reals: durations are seconds in a double anyway, and a huge
  * integer in a field this version ignores must not make a record unreadable. */
 #define CTR_LOAD_FLAGS (JSON_DECODE_INT_AS_REAL)
 
-#define ARENA_FIRST_BLOCK_SIZE ((size_t)16 * 1024)
-#define ARENA_MAX_BLOCK_SIZE   ((size_t)1024 * 1024)
 #define QUOTED_VALUE_MAX_CHARS 40 /* of a bad value shown in a message */
 #define OTHER_FIELDS_LISTED    3  /* other bad fields named in a record's message */
 
@@ -52,155 +52,6 @@ static const struct {
 #define CHANNEL_MAP_COUNT (sizeof channel_map / sizeof channel_map[0])
 #define CHANNEL_CHOICES   "VOICE, CHAT, TASK, EMAIL"
 
-/* ---- UTF-8 helpers (jansson hands over valid UTF-8; messages may be cut anywhere) */
-
-static bool utf8_is_continuation(unsigned char byte)
-{
-    return (byte & 0xC0) == 0x80;
-}
-
-/* Length of the valid UTF-8 sequence at text[0..available), or 0 when it is not one. */
-static size_t utf8_sequence_length(const unsigned char *text, size_t available)
-{
-    unsigned char lead = text[0];
-    size_t length;
-    unsigned minimum, code;
-
-    if (lead < 0x80)
-        return 1;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        length = 2, minimum = 0x80, code = lead & 0x1F;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        length = 3, minimum = 0x800, code = lead & 0x0F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        length = 4, minimum = 0x10000, code = lead & 0x07;
-    } else {
-        return 0;
-    }
-    if (available < length)
-        return 0;
-    for (size_t i = 1; i < length; i++) {
-        if (!utf8_is_continuation(text[i]))
-            return 0;
-        code = (code << 6) | (text[i] & 0x3F);
-    }
-    if (code < minimum || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
-        return 0;
-    return length;
-}
-
-/* Make a message safe to put in a JSON answer: invalid or cut UTF-8 becomes '?'. */
-static void utf8_sanitize(char *text)
-{
-    unsigned char *bytes = (unsigned char *)text;
-    size_t length = strlen(text);
-    size_t i = 0;
-
-    while (i < length) {
-        size_t n = utf8_sequence_length(bytes + i, length - i);
-        if (n == 0) {
-            bytes[i] = '?';
-            n = 1;
-        }
-        i += n;
-    }
-}
-
-/* Characters (code points) in valid UTF-8 text. */
-static size_t utf8_count_chars(const char *text, size_t length)
-{
-    size_t chars = 0;
-    for (size_t i = 0; i < length; i++)
-        chars += !utf8_is_continuation((unsigned char)text[i]);
-    return chars;
-}
-
-/* The first control character (C0, DEL or C1) in valid UTF-8 text, or -1. */
-static long utf8_first_control(const char *text, size_t length)
-{
-    const unsigned char *bytes = (const unsigned char *)text;
-    for (size_t i = 0; i < length; i++) {
-        if (bytes[i] < 0x20 || bytes[i] == 0x7F)
-            return bytes[i];
-        if (bytes[i] == 0xC2 && i + 1 < length && bytes[i + 1] >= 0x80 && bytes[i + 1] <= 0x9F)
-            return bytes[i + 1];
-    }
-    return -1;
-}
-
-/* A short, printable rendering of an untrusted string value for a message: at most
- * QUOTED_VALUE_MAX_CHARS characters, control characters as '?', "..." when cut. */
-static void quote_value(const char *text, size_t length, char *out, size_t out_size)
-{
-    const unsigned char *bytes = (const unsigned char *)text;
-    size_t i = 0, n = 0, chars = 0;
-
-    while (i < length && chars < QUOTED_VALUE_MAX_CHARS) {
-        size_t seq = utf8_sequence_length(bytes + i, length - i);
-        if (seq == 0)
-            seq = 1;
-        if (n + seq + 4 > out_size)
-            break;
-        if (seq == 1 && (bytes[i] < 0x20 || bytes[i] == 0x7F || bytes[i] >= 0x80))
-            out[n++] = '?';
-        else
-            for (size_t k = 0; k < seq; k++)
-                out[n++] = (char)bytes[i + k];
-        i += seq;
-        chars++;
-    }
-    if (i < length) {
-        memcpy(out + n, "...", 3);
-        n += 3;
-    }
-    out[n] = '\0';
-}
-
-/* ---- the arena: a list of growing blocks, never a malloc per string */
-
-struct arena_block {
-    struct arena_block *previous;
-    size_t used;
-    size_t size;
-    char bytes[];
-};
-
-static void arena_free(struct connect_ctr_batch *batch)
-{
-    struct arena_block *block = batch->arena_internal;
-    while (block) {
-        struct arena_block *previous = block->previous;
-        free(block);
-        block = previous;
-    }
-    batch->arena_internal = NULL;
-}
-
-/* `size` bytes that live as long as the batch, or NULL when out of memory. */
-static char *arena_alloc(struct connect_ctr_batch *batch, size_t size)
-{
-    struct arena_block *block = batch->arena_internal;
-
-    if (!block || block->size - block->used < size) {
-        size_t block_size = block ? block->size * 2 : ARENA_FIRST_BLOCK_SIZE;
-        struct arena_block *fresh;
-        if (block_size > ARENA_MAX_BLOCK_SIZE)
-            block_size = ARENA_MAX_BLOCK_SIZE;
-        if (block_size < size)
-            block_size = size;
-        fresh = malloc(sizeof *fresh + block_size);
-        if (!fresh)
-            return NULL;
-        fresh->previous = block;
-        fresh->used = 0;
-        fresh->size = block_size;
-        batch->arena_internal = fresh;
-        block = fresh;
-    }
-    block->used += size;
-    return block->bytes + block->used - size;
-}
-
 /* ---- batch */
 
 void connect_ctr_batch_init(struct connect_ctr_batch *batch)
@@ -212,7 +63,7 @@ void connect_ctr_batch_free(struct connect_ctr_batch *batch)
 {
     free(batch->records);
     free(batch->errors);
-    arena_free(batch);
+    arena_free(&batch->arena_internal);
     connect_ctr_batch_init(batch);
 }
 
@@ -268,7 +119,7 @@ static int fail_body(struct parser *parser, long index, long line, const char *f
     parser->batch->record_count = 0;
     parser->batch->skipped_count = 0;
     parser->batch->error_count = 0;
-    arena_free(parser->batch);
+    arena_free(&parser->batch->arena_internal);
     record_error(parser, index, line, "", message);
     parser->body_failed = true;
     return -1;
@@ -561,7 +412,7 @@ static enum field_state check_instant(struct record_problems *problems, const js
      * and local date inside the range PostgreSQL and the calendar format. */
     if (*instant_out < EVENT_INSTANT_MIN_US || *instant_out > EVENT_INSTANT_MAX_US) {
         char quoted[QUOTED_VALUE_MAX_CHARS * 4 + 8];
-        quote_value(text, length, quoted, sizeof quoted);
+        utf8_quote(text, length, QUOTED_VALUE_MAX_CHARS, quoted, sizeof quoted);
         add_problem(problems, field, "%s \"%s\" is outside the years 1970 to 9998 (in UTC)", field,
                     quoted);
         return FIELD_INVALID;
@@ -619,7 +470,7 @@ static enum field_state check_channel(struct record_problems *problems, const js
             return FIELD_VALID;
         }
     }
-    quote_value(text, json_string_length(value), quoted, sizeof quoted);
+    utf8_quote(text, json_string_length(value), QUOTED_VALUE_MAX_CHARS, quoted, sizeof quoted);
     add_problem(problems, "Channel", "Channel \"%s\" is not one of %s", quoted, CHANNEL_CHOICES);
     return FIELD_INVALID;
 }
@@ -798,7 +649,7 @@ static int store_record(struct parser *parser, const struct checked_record *chec
         batch->records = grown;
         parser->record_capacity = capacity;
     }
-    strings = arena_alloc(batch, size);
+    strings = arena_alloc(&batch->arena_internal, size);
     if (!strings)
         return -1;
     record = &batch->records[batch->record_count++];

@@ -24,14 +24,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "calendar.h"
+#include "utf8.h"
 
 /* Integers are read as reals: handle_s is a double anyway, and a huge integer in a
  * field this version ignores must not make the whole body fail. */
 #define EVENT_LOAD_FLAGS (JSON_DECODE_INT_AS_REAL)
 
-#define ARENA_FIRST_BLOCK_SIZE ((size_t)16 * 1024)
-#define ARENA_MAX_BLOCK_SIZE   ((size_t)1024 * 1024)
 #define QUOTED_VALUE_MAX_CHARS 40 /* of a bad value shown in a message */
 #define OTHER_FIELDS_LISTED    3  /* other bad fields named in an item's message */
 
@@ -92,155 +92,6 @@ const char *event_outcome_name(enum event_outcome outcome)
     return outcome_names[outcome];
 }
 
-/* ---- UTF-8 helpers */
-
-static bool utf8_is_continuation(unsigned char byte)
-{
-    return (byte & 0xC0) == 0x80;
-}
-
-/* Length of the valid UTF-8 sequence at text[0..available), or 0 when it is not one. */
-static size_t utf8_sequence_length(const unsigned char *text, size_t available)
-{
-    unsigned char lead = text[0];
-    size_t length;
-    unsigned minimum, code;
-
-    if (lead < 0x80)
-        return 1;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        length = 2, minimum = 0x80, code = lead & 0x1F;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        length = 3, minimum = 0x800, code = lead & 0x0F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        length = 4, minimum = 0x10000, code = lead & 0x07;
-    } else {
-        return 0;
-    }
-    if (available < length)
-        return 0;
-    for (size_t i = 1; i < length; i++) {
-        if (!utf8_is_continuation(text[i]))
-            return 0;
-        code = (code << 6) | (text[i] & 0x3F);
-    }
-    if (code < minimum || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
-        return 0;
-    return length;
-}
-
-/* Make a message safe to put in a JSON answer: invalid or cut UTF-8 becomes '?'. */
-static void utf8_sanitize(char *text)
-{
-    unsigned char *bytes = (unsigned char *)text;
-    size_t length = strlen(text);
-    size_t i = 0;
-
-    while (i < length) {
-        size_t n = utf8_sequence_length(bytes + i, length - i);
-        if (n == 0) {
-            bytes[i] = '?';
-            n = 1;
-        }
-        i += n;
-    }
-}
-
-/* Characters (code points) in valid UTF-8 text. */
-static size_t utf8_count_chars(const char *text, size_t length)
-{
-    size_t chars = 0;
-    for (size_t i = 0; i < length; i++)
-        chars += !utf8_is_continuation((unsigned char)text[i]);
-    return chars;
-}
-
-/* The first control character (C0, DEL or C1) in valid UTF-8 text, or -1. */
-static long utf8_first_control(const char *text, size_t length)
-{
-    const unsigned char *bytes = (const unsigned char *)text;
-    for (size_t i = 0; i < length; i++) {
-        if (bytes[i] < 0x20 || bytes[i] == 0x7F)
-            return bytes[i];
-        if (bytes[i] == 0xC2 && i + 1 < length && bytes[i + 1] >= 0x80 && bytes[i + 1] <= 0x9F)
-            return bytes[i + 1];
-    }
-    return -1;
-}
-
-/* A short, printable rendering of an untrusted string value for a message: at most
- * QUOTED_VALUE_MAX_CHARS characters, control characters as '?', "..." when cut. */
-static void quote_value(const char *text, size_t length, char *out, size_t out_size)
-{
-    const unsigned char *bytes = (const unsigned char *)text;
-    size_t i = 0, n = 0, chars = 0;
-
-    while (i < length && chars < QUOTED_VALUE_MAX_CHARS) {
-        size_t seq = utf8_sequence_length(bytes + i, length - i);
-        if (seq == 0)
-            seq = 1;
-        if (n + seq + 4 > out_size)
-            break;
-        if (seq == 1 && (bytes[i] < 0x20 || bytes[i] == 0x7F || bytes[i] >= 0x80))
-            out[n++] = '?';
-        else
-            for (size_t k = 0; k < seq; k++)
-                out[n++] = (char)bytes[i + k];
-        i += seq;
-        chars++;
-    }
-    if (i < length) {
-        memcpy(out + n, "...", 3);
-        n += 3;
-    }
-    out[n] = '\0';
-}
-
-/* ---- the arena */
-
-struct arena_block {
-    struct arena_block *previous;
-    size_t used;
-    size_t size;
-    char bytes[];
-};
-
-static void arena_free(struct event_batch *batch)
-{
-    struct arena_block *block = batch->arena_internal;
-    while (block) {
-        struct arena_block *previous = block->previous;
-        free(block);
-        block = previous;
-    }
-    batch->arena_internal = NULL;
-}
-
-/* `size` bytes that live as long as the batch, or NULL when out of memory. */
-static char *arena_alloc(struct event_batch *batch, size_t size)
-{
-    struct arena_block *block = batch->arena_internal;
-
-    if (!block || block->size - block->used < size) {
-        size_t block_size = block ? block->size * 2 : ARENA_FIRST_BLOCK_SIZE;
-        struct arena_block *fresh;
-        if (block_size > ARENA_MAX_BLOCK_SIZE)
-            block_size = ARENA_MAX_BLOCK_SIZE;
-        if (block_size < size)
-            block_size = size;
-        fresh = malloc(sizeof *fresh + block_size);
-        if (!fresh)
-            return NULL;
-        fresh->previous = block;
-        fresh->used = 0;
-        fresh->size = block_size;
-        batch->arena_internal = fresh;
-        block = fresh;
-    }
-    block->used += size;
-    return block->bytes + block->used - size;
-}
-
 /* ---- batch */
 
 void event_batch_init(struct event_batch *batch)
@@ -253,7 +104,7 @@ void event_batch_free(struct event_batch *batch)
     free(batch->contacts);
     free(batch->lifecycle);
     free(batch->errors);
-    arena_free(batch);
+    arena_free(&batch->arena_internal);
     event_batch_init(batch);
 }
 
@@ -312,7 +163,7 @@ static int fail_body(struct parser *parser, long index, long line, const char *f
     parser->batch->contact_count = 0;
     parser->batch->lifecycle_count = 0;
     parser->batch->error_count = 0;
-    arena_free(parser->batch);
+    arena_free(&parser->batch->arena_internal);
     record_error(parser, index, line, "", message);
     parser->body_failed = true;
     return -1;
@@ -715,7 +566,7 @@ static enum field_state check_name(struct item_problems *problems, const struct 
     }
     found = index_of_text(names, count, value->text, value->length);
     if (found < 0) {
-        quote_value(value->text, value->length, quoted, sizeof quoted);
+        utf8_quote(value->text, value->length, QUOTED_VALUE_MAX_CHARS, quoted, sizeof quoted);
         add_problem(problems, field, "%s \"%s\" is not one of %s", field, quoted, choices);
         return FIELD_INVALID;
     }
@@ -965,7 +816,7 @@ static int store_contact(struct parser *parser, const struct checked_item *item)
         batch->contacts = grown;
         parser->contact_capacity = capacity;
     }
-    strings = arena_alloc(batch, size);
+    strings = arena_alloc(&batch->arena_internal, size);
     if (!strings)
         return -1;
     contact = &batch->contacts[batch->contact_count++];
@@ -1000,7 +851,7 @@ static int store_lifecycle(struct parser *parser, const struct checked_item *ite
         batch->lifecycle = grown;
         parser->lifecycle_capacity = capacity;
     }
-    strings = arena_alloc(batch, size);
+    strings = arena_alloc(&batch->arena_internal, size);
     if (!strings)
         return -1;
     event = &batch->lifecycle[batch->lifecycle_count++];
@@ -1034,7 +885,7 @@ static int take_fields(struct parser *parser, const struct raw_fields *fields,
             /* The request is refused: the valid items so far are not needed any more. */
             parser->batch->contact_count = 0;
             parser->batch->lifecycle_count = 0;
-            arena_free(parser->batch);
+            arena_free(&parser->batch->arena_internal);
         }
         record_item_problems(parser, index, line, &problems);
         return 0;

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "utf8.h"
+
 #define FIELDS_KEPT       16 /* the first fields' positions; the last three are kept apart */
 #define HEADER_FIELDS     5  /* epoch|callid|queue|agent|event */
 #define DATA_FIELDS_NAMED 5  /* the most data fields an event below names */
@@ -136,36 +138,6 @@ static int fail(struct queue_log_record *record, struct ccm_error *error, const 
 #define QUOTED_SIZE (64 * 4 + 8)
 
 /* ---- UTF-8 */
-
-/* Length of the valid UTF-8 sequence at text[0..available), or 0 when it is not one. */
-static size_t utf8_sequence_length(const unsigned char *text, size_t available)
-{
-    unsigned char lead = text[0];
-    size_t length;
-    unsigned minimum, code;
-
-    if (lead < 0x80)
-        return 1;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        length = 2, minimum = 0x80, code = lead & 0x1F;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        length = 3, minimum = 0x800, code = lead & 0x0F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        length = 4, minimum = 0x10000, code = lead & 0x07;
-    } else {
-        return 0;
-    }
-    if (available < length)
-        return 0;
-    for (size_t i = 1; i < length; i++) {
-        if ((text[i] & 0xC0) != 0x80)
-            return 0;
-        code = (code << 6) | (text[i] & 0x3F);
-    }
-    if (code < minimum || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
-        return 0;
-    return length;
-}
 
 /* Checks `field` is UTF-8 and counts its characters; returns the offset of the first bad byte,
  * or -1. Without non-ASCII bytes in the line, characters are bytes. */

@@ -9,7 +9,7 @@
  * under AddressSanitizer).
  *
  *   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Ilib lib/ccm_error.c \
- *       lib/calendar.c lib/event.c lib/connect_ctr.c tests/fuzz/fuzz_connect_ctr.c -ljansson \
+ *       lib/calendar.c lib/utf8.c lib/arena.c lib/event.c lib/connect_ctr.c tests/fuzz/fuzz_connect_ctr.c -ljansson \
  *       -o /tmp/fuzz_ctr
  *   /tmp/fuzz_ctr -max_total_time=60 CORPUS_COPY   (a copy of tests/fuzz/corpus/connect_ctr)
  */

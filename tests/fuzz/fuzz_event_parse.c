@@ -6,7 +6,7 @@
  * (leaks show up under AddressSanitizer).
  *
  *   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Ilib lib/ccm_error.c \
- *       lib/calendar.c lib/event.c tests/fuzz/fuzz_event_parse.c -ljansson -o /tmp/fuzz_ev
+ *       lib/calendar.c lib/utf8.c lib/arena.c lib/event.c tests/fuzz/fuzz_event_parse.c -ljansson -o /tmp/fuzz_ev
  *   /tmp/fuzz_ev -max_total_time=60 CORPUS_COPY   (a copy of tests/fuzz/corpus/event_parse)
  */
 #include <jansson.h>

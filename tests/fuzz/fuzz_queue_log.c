@@ -9,7 +9,7 @@
  * the same with and without a trailing '\r'.
  *
  *   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Ilib lib/ccm_error.c \
- *       lib/calendar.c lib/event.c lib/queue_log.c tests/fuzz/fuzz_queue_log.c -ljansson \
+ *       lib/calendar.c lib/utf8.c lib/arena.c lib/event.c lib/queue_log.c tests/fuzz/fuzz_queue_log.c -ljansson \
  *       -o /tmp/fuzz_ql
  *   /tmp/fuzz_ql -max_total_time=60 CORPUS_COPY   (a copy of tests/fuzz/corpus/queue_log)
  */
