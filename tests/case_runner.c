@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "event.h"
 
 int case_runner_fail(const char *case_dir, const char *what)
 {
@@ -145,4 +146,22 @@ int case_runner_finish(const char *case_dir, const char *actual)
     }
     free(expected);
     return status;
+}
+
+json_t *case_runner_render_error(const struct event_item_error *error)
+{
+    json_t *object = json_object();
+    int failed = 0;
+
+    if (error->index != -1)
+        failed |= case_runner_set_value(object, "index", json_integer(error->index));
+    if (error->line != -1)
+        failed |= case_runner_set_value(object, "line", json_integer(error->line));
+    failed |= case_runner_set_value(object, "field", json_string(error->field));
+    failed |= case_runner_set_value(object, "message", json_string(error->message));
+    if (failed) {
+        json_decref(object);
+        return NULL;
+    }
+    return object;
 }

@@ -38,6 +38,11 @@ int case_runner_set_value(json_t *object, const char *key, json_t *value);
 /* Sets `key` to the instant as UTC RFC 3339 text; 0 or -1 as case_runner_set_value. */
 int case_runner_set_instant(json_t *object, const char *key, int64_t instant_us);
 
+/* An item error of lib/event's shape as {"index"?, "line"?, "field", "message"} (index and
+ * line omitted when -1), or NULL when a string is not UTF-8. */
+struct event_item_error;
+json_t *case_runner_render_error(const struct event_item_error *error);
+
 /* The last step of a case, given its whole rendering: with CCM_REGENERATE=1 writes it to
  * CASE_DIR/expected (printing "wrote PATH"), otherwise compares it byte for byte with
  * CASE_DIR/expected and reports any difference. Returns the exit status of the case (0 or 1).

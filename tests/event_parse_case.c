@@ -61,24 +61,6 @@ static json_t *render_contact(const struct event_contact *contact)
     return object;
 }
 
-static json_t *render_error(const struct event_item_error *error)
-{
-    json_t *object = json_object();
-    int failed = 0;
-
-    if (error->index != -1)
-        failed |= case_runner_set_value(object, "index", json_integer(error->index));
-    if (error->line != -1)
-        failed |= case_runner_set_value(object, "line", json_integer(error->line));
-    failed |= case_runner_set_value(object, "field", json_string(error->field));
-    failed |= case_runner_set_value(object, "message", json_string(error->message));
-    if (failed) {
-        json_decref(object);
-        return NULL;
-    }
-    return object;
-}
-
 /* The canonical rendering of a parse, or NULL (with *problem set) when the batch breaks an
  * invariant or cannot be rendered. */
 static const char *lifecycle_type_name(enum event_type type)
@@ -174,7 +156,7 @@ static char *render(const struct event_batch *batch, int returned, const char **
             goto done;
         }
         for (size_t i = 0; i < listed; i++) {
-            json_t *error = render_error(&batch->errors[i]);
+            json_t *error = case_runner_render_error(&batch->errors[i]);
             if (!error) {
                 *problem = "an error has a string that is not UTF-8";
                 goto done;
