@@ -9,9 +9,9 @@
  * under AddressSanitizer).
  *
  *   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Ilib lib/ccm_error.c \
- *       lib/calendar.c lib/utf8.c lib/arena.c lib/event.c lib/connect_ctr.c tests/fuzz/fuzz_connect_ctr.c -ljansson \
- *       -o /tmp/fuzz_ctr
- *   /tmp/fuzz_ctr -max_total_time=60 CORPUS_COPY   (a copy of tests/fuzz/corpus/connect_ctr)
+ *       lib/calendar.c lib/utf8.c lib/arena.c lib/event.c lib/connect_ctr.c
+ * tests/fuzz/fuzz_connect_ctr.c -ljansson \ -o /tmp/fuzz_ctr /tmp/fuzz_ctr -max_total_time=60
+ * CORPUS_COPY   (a copy of tests/fuzz/corpus/connect_ctr)
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -20,31 +20,9 @@
 #include <string.h>
 
 #include "connect_ctr.h"
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(int condition, const char *what)
-{
-    if (!condition) {
-        fprintf(stderr, "invariant broken: %s\n", what);
-        abort();
-    }
-}
-
-/* Strings the daemon copies into a JSON answer or the database must be UTF-8 and bounded. */
-static void check_text(const char *text, size_t max_chars, const char *what)
-{
-    json_t *as_json;
-    size_t chars = 0;
-
-    check(text != NULL, what);
-    for (const char *p = text; *p; p++)
-        chars += ((unsigned char)*p & 0xC0) != 0x80;
-    check(chars <= max_chars, what);
-    as_json = json_string(text);
-    check(as_json != NULL, what);
-    json_decref(as_json);
-}
 
 static void check_record(const struct connect_ctr_record *record, bool array_body)
 {

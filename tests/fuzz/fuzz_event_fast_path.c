@@ -6,8 +6,9 @@
  * so no answer of POST /v1/events depends on which path read an item.
  *
  *   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Ilib lib/ccm_error.c \
- *       lib/calendar.c lib/utf8.c lib/arena.c lib/event.c tests/fuzz/fuzz_event_fast_path.c -ljansson -o /tmp/fuzz_fp
- *   /tmp/fuzz_fp -max_total_time=60 CORPUS_COPY   (a copy of tests/fuzz/corpus/event_fast_path)
+ *       lib/calendar.c lib/utf8.c lib/arena.c lib/event.c tests/fuzz/fuzz_event_fast_path.c
+ * -ljansson -o /tmp/fuzz_fp /tmp/fuzz_fp -max_total_time=60 CORPUS_COPY   (a copy of
+ * tests/fuzz/corpus/event_fast_path)
  */
 #include <stdint.h>
 #include <stdio.h>

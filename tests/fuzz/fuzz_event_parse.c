@@ -6,8 +6,9 @@
  * (leaks show up under AddressSanitizer).
  *
  *   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Ilib lib/ccm_error.c \
- *       lib/calendar.c lib/utf8.c lib/arena.c lib/event.c tests/fuzz/fuzz_event_parse.c -ljansson -o /tmp/fuzz_ev
- *   /tmp/fuzz_ev -max_total_time=60 CORPUS_COPY   (a copy of tests/fuzz/corpus/event_parse)
+ *       lib/calendar.c lib/utf8.c lib/arena.c lib/event.c tests/fuzz/fuzz_event_parse.c -ljansson
+ * -o /tmp/fuzz_ev /tmp/fuzz_ev -max_total_time=60 CORPUS_COPY   (a copy of
+ * tests/fuzz/corpus/event_parse)
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -16,31 +17,9 @@
 #include <string.h>
 
 #include "event.h"
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(int condition, const char *what)
-{
-    if (!condition) {
-        fprintf(stderr, "invariant broken: %s\n", what);
-        abort();
-    }
-}
-
-/* Strings the daemon copies into a JSON answer or the database must be UTF-8 and bounded. */
-static void check_text(const char *text, size_t max_chars, const char *what)
-{
-    json_t *as_json;
-    size_t chars = 0;
-
-    check(text != NULL, what);
-    for (const char *p = text; *p; p++)
-        chars += ((unsigned char)*p & 0xC0) != 0x80;
-    check(chars <= max_chars, what);
-    as_json = json_string(text);
-    check(as_json != NULL, what);
-    json_decref(as_json);
-}
 
 static void check_contact(const struct event_contact *contact)
 {

@@ -9,9 +9,9 @@
  * the same with and without a trailing '\r'.
  *
  *   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Ilib lib/ccm_error.c \
- *       lib/calendar.c lib/utf8.c lib/arena.c lib/event.c lib/queue_log.c tests/fuzz/fuzz_queue_log.c -ljansson \
- *       -o /tmp/fuzz_ql
- *   /tmp/fuzz_ql -max_total_time=60 CORPUS_COPY   (a copy of tests/fuzz/corpus/queue_log)
+ *       lib/calendar.c lib/utf8.c lib/arena.c lib/event.c lib/queue_log.c
+ * tests/fuzz/fuzz_queue_log.c -ljansson \ -o /tmp/fuzz_ql /tmp/fuzz_ql -max_total_time=60
+ * CORPUS_COPY   (a copy of tests/fuzz/corpus/queue_log)
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -20,31 +20,9 @@
 #include <string.h>
 
 #include "queue_log.h"
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(int condition, const char *what)
-{
-    if (!condition) {
-        fprintf(stderr, "invariant broken: %s\n", what);
-        abort();
-    }
-}
-
-/* Strings the daemon copies into a JSON answer or the database must be UTF-8 and bounded. */
-static void check_text(const char *text, size_t max_chars, const char *what)
-{
-    json_t *as_json;
-    size_t chars = 0;
-
-    check(text != NULL, what);
-    for (const char *p = text; *p; p++)
-        chars += ((unsigned char)*p & 0xC0) != 0x80;
-    check(chars <= max_chars, what);
-    as_json = json_string(text);
-    check(as_json != NULL, what);
-    json_decref(as_json);
-}
 
 /* NULL, or a NUL-terminated string inside the scratch. */
 static void check_in_scratch(const char *text, const char *scratch, size_t size, const char *what)
