@@ -52,6 +52,7 @@ struct ingest_tenant_group {
     const struct tenant *tenant;
     struct ingest_request **members; /* in the order of their items in the arrays */
     size_t member_count;
+    size_t member_capacity;
     struct ingest_contact_arrays contacts;
     struct ingest_lifecycle_arrays lifecycle;
     int contacts_statement; /* index in the transaction's statements, or -1 */
@@ -224,9 +225,9 @@ static bool ingest_should_retry(const struct db_result *result, int attempts)
 }
 
 /* The inserted mask of a statement's one-row answer (column "inserted_mask"): one '1'
- * (new) or '0' (already stored) per item, in array order. NULL when the answer is not
- * that. */
-static const char *ingest_result_mask(const struct db_result *result, int statement)
+ * (new) or '0' (already stored) per item, in array order, and its length. NULL when the
+ * answer is not that. */
+static const char *ingest_result_mask(const struct db_result *result, int statement, size_t *length)
 {
     PGresult *answer;
     int column;
@@ -236,14 +237,15 @@ static const char *ingest_result_mask(const struct db_result *result, int statem
     column = PQfnumber(answer, "inserted_mask");
     if (PQntuples(answer) != 1 || column < 0)
         return NULL;
+    *length = (size_t)PQgetlength(answer, 0, column);
     return PQgetvalue(answer, 0, column);
 }
 
-/* Counts `count` positions of `mask` from *position into the request's answer. */
-static void ingest_count_mask(struct ingest_request *request, const char *mask, size_t *position,
-                              size_t count)
+/* Counts `count` positions of the mask from *position into the request's answer (the
+ * mask's length given, not measured: a group may have thousands of members). */
+static void ingest_count_mask(struct ingest_request *request, const char *mask, size_t mask_length,
+                              size_t *position, size_t count)
 {
-    size_t mask_length = mask ? strlen(mask) : 0;
     for (size_t i = 0; i < count; i++, (*position)++) {
         if (*position < mask_length && mask[*position] == '1')
             request->accepted++;
@@ -289,23 +291,26 @@ static void ingest_on_committed(const struct db_result *result, void *user_data)
     for (int g = 0; g < transaction->group_count; g++) {
         struct ingest_tenant_group *group = &transaction->groups[g];
         const char *contacts_mask = NULL, *lifecycle_mask = NULL;
+        size_t contacts_mask_length = 0, lifecycle_mask_length = 0;
         bool answered = result->ok;
         if (result->ok && group->contacts_statement >= 0) {
-            contacts_mask = ingest_result_mask(result, group->contacts_statement);
+            contacts_mask =
+                ingest_result_mask(result, group->contacts_statement, &contacts_mask_length);
             answered &= contacts_mask != NULL;
         }
         if (result->ok && group->lifecycle_statement >= 0) {
-            lifecycle_mask = ingest_result_mask(result, group->lifecycle_statement);
+            lifecycle_mask =
+                ingest_result_mask(result, group->lifecycle_statement, &lifecycle_mask_length);
             answered &= lifecycle_mask != NULL;
         }
         if (answered) {
             size_t contact_position = 0, lifecycle_position = 0;
             for (size_t m = 0; m < group->member_count; m++) {
                 struct ingest_request *request = group->members[m];
-                ingest_count_mask(request, contacts_mask, &contact_position,
+                ingest_count_mask(request, contacts_mask, contacts_mask_length, &contact_position,
                                   request->batch.contact_count);
-                ingest_count_mask(request, lifecycle_mask, &lifecycle_position,
-                                  request->batch.lifecycle_count);
+                ingest_count_mask(request, lifecycle_mask, lifecycle_mask_length,
+                                  &lifecycle_position, request->batch.lifecycle_count);
             }
             live_tenant_changed(ingest->server->live, group->tenant);
         }
@@ -336,11 +341,14 @@ static struct ingest_tenant_group *ingest_group_for(struct ingest_transaction *t
 
 static bool ingest_group_add(struct ingest_tenant_group *group, struct ingest_request *request)
 {
-    struct ingest_request **grown =
-        realloc(group->members, (group->member_count + 1) * sizeof *grown);
-    if (!grown)
-        return false;
-    group->members = grown;
+    if (group->member_count == group->member_capacity) {
+        size_t capacity = group->member_capacity ? group->member_capacity * 2 : 16;
+        struct ingest_request **grown = realloc(group->members, capacity * sizeof *grown);
+        if (!grown)
+            return false;
+        group->members = grown;
+        group->member_capacity = capacity;
+    }
     group->members[group->member_count++] = request;
     for (size_t i = 0; i < request->batch.contact_count; i++)
         ingest_contact_arrays_add(&group->contacts, group->tenant, &request->batch.contacts[i], -1);
