@@ -175,9 +175,10 @@ static void follow_restart_at(struct queue_log_follower *follower, const char *w
     follow_store(follower, 0, 0);
 }
 
-/* Parses the complete lines of `data` (length bytes ending with '\n') into rows. */
-static void follow_parse_lines(struct queue_log_follower *follower, const char *data, size_t length,
-                               long long first_line)
+/* Parses the complete lines of `data` (length bytes ending with '\n') into rows; returns
+ * how many lines they were. */
+static long long follow_parse_lines(struct queue_log_follower *follower, const char *data,
+                                    size_t length, long long first_line)
 {
     const char *cursor = data, *end = data + length;
     long long line = first_line;
@@ -210,6 +211,7 @@ static void follow_parse_lines(struct queue_log_follower *follower, const char *
         }
         cursor = newline ? newline + 1 : end;
     }
+    return line - first_line;
 }
 
 /* Rotation (the path names another file now) or truncation of the file being read. */
@@ -239,6 +241,7 @@ static void follow_read(struct queue_log_follower *follower)
     ssize_t got;
     char *last_newline;
     size_t complete;
+    long long lines;
 
     if (follower->fd < 0) {
         if (follow_open(follower, follower->path) != 0) {
@@ -273,13 +276,8 @@ static void follow_read(struct queue_log_follower *follower)
     }
     complete = (size_t)(last_newline - follower->buffer) + 1;
     ingest_lifecycle_arrays_begin(&follower->rows);
-    {
-        long long lines = 0;
-        for (size_t i = 0; i < complete; i++)
-            lines += follower->buffer[i] == '\n';
-        follow_parse_lines(follower, follower->buffer, complete, follower->line);
-        follow_store(follower, follower->offset + (long long)complete, follower->line + lines);
-    }
+    lines = follow_parse_lines(follower, follower->buffer, complete, follower->line);
+    follow_store(follower, follower->offset + (long long)complete, follower->line + lines);
 }
 
 static void follow_on_timer(evutil_socket_t fd, short what, void *arg)
