@@ -22,6 +22,7 @@ static const char *const kpi_names[KPI_COUNT] = {
     [KPI_AHT_S] = "aht_s",
     [KPI_FCR_PCT] = "fcr_pct",
     [KPI_LONGEST_WAIT_S] = "longest_wait_s",
+    [KPI_REPEAT_FCR_PCT] = "repeat_fcr_pct",
 };
 
 void kpi_counters_add(struct kpi_counters *sum, const struct kpi_counters *add)
@@ -39,6 +40,8 @@ void kpi_counters_add(struct kpi_counters *sum, const struct kpi_counters *add)
     sum->handle_count += add->handle_count;
     sum->fcr_resolved += add->fcr_resolved;
     sum->fcr_known += add->fcr_known;
+    sum->repeat_known += add->repeat_known;
+    sum->repeat_followed += add->repeat_followed;
     if (add->has_max_wait && (!sum->has_max_wait || add->max_wait_us > sum->max_wait_us)) {
         sum->has_max_wait = true;
         sum->max_wait_us = add->max_wait_us;
@@ -89,6 +92,8 @@ void kpi_compute(const struct kpi_counters *c, struct kpi_value values[KPI_COUNT
     kpi_set_percentage(&values[KPI_SERVICE_LEVEL_PCT], c->sl_numerator, c->sl_denominator);
     kpi_set_mean(&values[KPI_AHT_S], c->handle_ms, c->handle_count, 1e3);
     kpi_set_percentage(&values[KPI_FCR_PCT], c->fcr_resolved, c->fcr_known);
+    kpi_set_percentage(&values[KPI_REPEAT_FCR_PCT], c->repeat_known - c->repeat_followed,
+                       c->repeat_known);
 
     values[KPI_LONGEST_WAIT_S].is_count = false;
     values[KPI_LONGEST_WAIT_S].count = 0;
@@ -115,6 +120,7 @@ enum kpi_direction kpi_direction_of(enum kpi_key key)
     case KPI_ANSWERED_PCT:
     case KPI_SERVICE_LEVEL_PCT:
     case KPI_FCR_PCT:
+    case KPI_REPEAT_FCR_PCT:
         return KPI_HIGHER_IS_BETTER;
     case KPI_ABANDONED_PCT:
     case KPI_ASA_S:
@@ -190,6 +196,7 @@ int kpi_display_decimals(enum kpi_key key)
     case KPI_ABANDONED_PCT:
     case KPI_SERVICE_LEVEL_PCT:
     case KPI_FCR_PCT:
+    case KPI_REPEAT_FCR_PCT:
         return 1;
     default:
         return 0;

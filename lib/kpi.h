@@ -28,6 +28,8 @@ struct kpi_counters {
     int64_t fcr_known;
     bool has_max_wait;
     int64_t max_wait_us;
+    int64_t repeat_known;    /* answered contacts with a known caller */
+    int64_t repeat_followed; /* ... followed by another contact of the caller within the window */
 };
 
 enum kpi_key {
@@ -45,6 +47,7 @@ enum kpi_key {
     KPI_AHT_S,
     KPI_FCR_PCT,
     KPI_LONGEST_WAIT_S,
+    KPI_REPEAT_FCR_PCT,
     KPI_COUNT
 };
 

@@ -69,6 +69,17 @@ static const struct compute_case compute_cases[] = {
      false,
      100.0 * 2 / 3},
     {"fcr null with no known flag", {.answered = 4}, KPI_FCR_PCT, true, 0},
+    {"repeat fcr: contacts not followed over contacts with a known caller",
+     {.answered = 10, .repeat_known = 8, .repeat_followed = 2},
+     KPI_REPEAT_FCR_PCT,
+     false,
+     100.0 * 6 / 8},
+    {"repeat fcr 0 when every one was followed",
+     {.answered = 3, .repeat_known = 3, .repeat_followed = 3},
+     KPI_REPEAT_FCR_PCT,
+     false,
+     0},
+    {"repeat fcr null with no known caller", {.answered = 4}, KPI_REPEAT_FCR_PCT, true, 0},
     {"rates null when only refused",
      {.offered = 1, .refused = 1, .has_max_wait = true},
      KPI_ANSWERED_PCT,
@@ -132,14 +143,21 @@ static void test_counts_are_integers(void)
 static void test_add(void)
 {
     struct kpi_counters sum = {.offered = 1, .has_max_wait = true, .max_wait_us = 5};
-    struct kpi_counters a = {.offered = 2, .answered = 1, .has_max_wait = true, .max_wait_us = 9};
-    struct kpi_counters none = {.offered = 3};
+    struct kpi_counters a = {.offered = 2,
+                             .answered = 1,
+                             .has_max_wait = true,
+                             .max_wait_us = 9,
+                             .repeat_known = 1,
+                             .repeat_followed = 1};
+    struct kpi_counters none = {.offered = 3, .repeat_known = 2};
     kpi_counters_add(&sum, &a);
     kpi_counters_add(&sum, &none);
     CHECK_INT(sum.offered, 6);
     CHECK_INT(sum.answered, 1);
     CHECK(sum.has_max_wait);
     CHECK_INT(sum.max_wait_us, 9);
+    CHECK_INT(sum.repeat_known, 3);
+    CHECK_INT(sum.repeat_followed, 1);
 }
 
 static void test_names(void)
@@ -147,7 +165,9 @@ static void test_names(void)
     for (int key = 0; key < KPI_COUNT; key++)
         CHECK_INT(kpi_from_name(kpi_name((enum kpi_key)key)), key);
     CHECK_INT(kpi_from_name("answred_pct"), -1);
-    CHECK_INT(kpi_from_name("repeat_fcr_pct"), -1); /* not computed by this version */
+    CHECK_INT(kpi_from_name("repeat_fcr_pct"), KPI_REPEAT_FCR_PCT);
+    CHECK_INT(kpi_direction_of(KPI_REPEAT_FCR_PCT), KPI_HIGHER_IS_BETTER);
+    CHECK_INT(kpi_display_decimals(KPI_REPEAT_FCR_PCT), 1);
     CHECK_INT(kpi_direction_of(KPI_ANSWERED_PCT), KPI_HIGHER_IS_BETTER);
     CHECK_INT(kpi_direction_of(KPI_ASA_S), KPI_LOWER_IS_BETTER);
     CHECK_INT(kpi_direction_of(KPI_ABANDONED_PCT), KPI_LOWER_IS_BETTER);
