@@ -132,8 +132,13 @@ static int api_admin_optional_int(json_t *body, const char *key, long minimum, l
 
 void api_queue_put(struct http_call *call)
 {
-    static const char *const allowed[] = {"service",         "sl_threshold_s", "sl_formula",
-                                          "short_abandon_s", "effective_from", NULL};
+    static const char *const allowed[] = {"service",
+                                          "sl_threshold_s",
+                                          "sl_formula",
+                                          "short_abandon_s",
+                                          "repeat_window_days",
+                                          "effective_from",
+                                          NULL};
     char *name = api_admin_queue_name(call);
     struct api_admin_call *admin;
     struct db_statement statement = {0};
@@ -163,14 +168,14 @@ void api_queue_put(struct http_call *call)
     admin->queue = name;
     admin->call = call;
     statement.sql = "SELECT ccm_queue_settings_put($1::bigint, $2, $3::date, $4, $5::integer, $6,"
-                    " $7::integer)";
-    statement.param_count = 7;
+                    " $7::integer, $8::integer)";
+    statement.param_count = 8;
     statement.params[0] = call->tenant->id_text;
     statement.params[1] = admin->queue;
     if (!api_admin_only_keys(body, allowed, unknown, sizeof unknown)) {
         snprintf(message, sizeof message,
                  "unknown key \"%s\" (known: service, sl_threshold_s, sl_formula, "
-                 "short_abandon_s, effective_from)",
+                 "short_abandon_s, repeat_window_days, effective_from)",
                  unknown);
         goto invalid_message;
     }
@@ -205,6 +210,9 @@ void api_queue_put(struct http_call *call)
     }
     if (api_admin_optional_int(body, "short_abandon_s", 0, 86400, admin->texts[4],
                                &statement.params[6], &error))
+        goto invalid;
+    if (api_admin_optional_int(body, "repeat_window_days", 1, 90, admin->texts[5],
+                               &statement.params[7], &error))
         goto invalid;
 
     admin->echo = json_deep_copy(body);
@@ -252,6 +260,8 @@ static void api_admin_on_queue(const struct db_result *result, void *user_data)
         json_object_set_new(version, "sl_formula", json_string(PQgetvalue(rows, r, 3)));
         json_object_set_new(version, "short_abandon_s",
                             json_integer(strtoll(PQgetvalue(rows, r, 4), NULL, 10)));
+        json_object_set_new(version, "repeat_window_days",
+                            json_integer(strtoll(PQgetvalue(rows, r, 5), NULL, 10)));
         json_array_append_new(versions, version);
     }
     http_reply_json(admin->call, 200,
@@ -277,10 +287,11 @@ void api_queue_get(struct http_call *call)
         return;
     }
     admin->call = call;
-    statement.sql = "SELECT CASE WHEN valid_from = '-infinity' THEN NULL ELSE valid_from::text END,"
-                    " nullif(service, ''), sl_threshold_s, sl_formula, short_abandon_s"
-                    " FROM queue_settings_resolved WHERE tenant_id = $1 AND queue = $2"
-                    " ORDER BY valid_from";
+    statement.sql =
+        "SELECT CASE WHEN valid_from = '-infinity' THEN NULL ELSE valid_from::text END,"
+        " nullif(service, ''), sl_threshold_s, sl_formula, short_abandon_s,"
+        " repeat_window_days FROM queue_settings_resolved WHERE tenant_id = $1 AND queue = $2"
+        " ORDER BY valid_from";
     statement.param_count = 2;
     statement.params[0] = call->tenant->id_text;
     statement.params[1] = admin->queue;

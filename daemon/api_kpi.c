@@ -1,8 +1,9 @@
 /*
  * api_kpi: GET /v1/kpis and GET /v1/kpis/series. Sums the 15-minute interval
  * aggregates of the scope over the period in SQL (or the raw contacts when a
- * period does not fall on 15-minute boundaries), then lib/kpi turns the sums
- * into figures, targets in force and status.
+ * period does not fall on 15-minute boundaries), with the repeat-contact counts
+ * of days not final yet from raw contacts, then lib/kpi turns the sums into
+ * figures, targets in force and status.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,17 +52,58 @@ struct api_kpi_query {
     size_t bucket_count;
     int64_t from_us, to_us;
     bool use_raw; /* bounds not on 15-minute boundaries */
+    int repeat_window_days;
     char from_text[32], to_text[32], channel_text[16];
-    char sql[2048];
+    char sql[API_KPI_SUMS_SQL_MAX];
 };
 
-const char *const api_kpi_aggregate_columns =
+/* The 14 sums of kpi_counters over contact_intervals, and the same over contact_facts. */
+static const char *const api_kpi_aggregate_columns =
     "coalesce(sum(offered), 0), coalesce(sum(answered), 0), coalesce(sum(abandoned), 0),"
     " coalesce(sum(short_abandoned), 0), coalesce(sum(timed_out), 0),"
     " coalesce(sum(refused), 0), coalesce(sum(answered_wait_us), 0),"
     " coalesce(sum(sl_numerator), 0), coalesce(sum(sl_denominator), 0),"
     " coalesce(sum(handle_ms), 0), coalesce(sum(handle_count), 0),"
-    " coalesce(sum(fcr_resolved), 0), coalesce(sum(fcr_known), 0), max(max_wait_us)";
+    " coalesce(sum(fcr_resolved), 0), coalesce(sum(fcr_known), 0), max(max_wait_us),"
+    " coalesce(sum(repeat_known) FILTER (WHERE local_date <= f.through), 0),"
+    " coalesce(sum(repeat_followed) FILTER (WHERE local_date <= f.through), 0)";
+static const char *const api_kpi_raw_columns =
+    "count(*), coalesce(sum(is_answered), 0), coalesce(sum(is_abandoned), 0),"
+    " coalesce(sum(is_short_abandoned), 0), coalesce(sum(is_timed_out), 0),"
+    " coalesce(sum(is_refused), 0), coalesce(sum(answered_wait_us), 0),"
+    " coalesce(sum(sl_numerator), 0), coalesce(sum(sl_denominator), 0),"
+    " coalesce(sum(handle_ms), 0), coalesce(sum(has_handle), 0),"
+    " coalesce(sum(fcr_resolved), 0), coalesce(sum(fcr_known), 0), max(wait_us), 0, 0";
+
+void api_kpi_sums_sql(char out[API_KPI_SUMS_SQL_MAX], enum scope_kind kind, const char *bucket,
+                      bool use_raw)
+{
+    const char *time_column = use_raw ? "offered_at" : "interval_start";
+    const char *scope_filter = kind == SCOPE_QUEUE     ? " AND queue = $4"
+                               : kind == SCOPE_SERVICE ? " AND service = $4"
+                                                       : " AND $4::text IS NULL";
+    /* f.through: the last day whose repeat counts are stored final (raw: none, since
+     * stored counts are per interval); `open` takes the answered contacts of the later
+     * days from the raw contacts with their followed flags. */
+    int length = snprintf(
+        out, API_KPI_SUMS_SQL_MAX,
+        "WITH f AS (SELECT %s AS through, ccm_repeat_window_max($1::bigint) AS window_days),"
+        " sums AS (SELECT %s AS bucket, min(%s) AS first, %s FROM %s, f"
+        " WHERE tenant_id = $1 AND %s >= $2 AND %s < $3%s"
+        " AND ($5::smallint IS NULL OR channel = $5) GROUP BY 1),"
+        " open AS (SELECT %s AS bucket, count(*) AS known, sum(followed) AS followed"
+        " FROM f, ccm_repeat_flags($1, $2, $3, f.through) WHERE TRUE%s"
+        " AND ($5::smallint IS NULL OR channel = $5) GROUP BY 1)"
+        " SELECT s.*, coalesce(o.known, 0), coalesce(o.followed, 0),"
+        " (SELECT window_days FROM f) FROM sums s LEFT JOIN open o ON o.bucket = s.bucket"
+        " ORDER BY s.first",
+        use_raw ? "'-infinity'::date" : "ccm_repeat_final_through($1::bigint)", bucket, time_column,
+        use_raw ? api_kpi_raw_columns : api_kpi_aggregate_columns,
+        use_raw ? "contact_facts" : "contact_intervals", time_column, time_column, scope_filter,
+        bucket, scope_filter);
+    if (length < 0 || length >= API_KPI_SUMS_SQL_MAX)
+        abort(); /* fixed texts: a programming error, caught by every test */
+}
 
 const char *const api_kpi_targets_sql =
     "SELECT kpi, CASE WHEN effective_from = '-infinity' THEN NULL"
@@ -90,8 +132,14 @@ json_t *api_kpi_period_json(const struct period *period, const struct tenant *te
                      tenant->tz.name[0] ? tenant->tz.name : "Europe/London");
 }
 
+bool api_kpi_repeat_provisional(const struct period *period, int repeat_window_days)
+{
+    int64_t window_us = (int64_t)repeat_window_days * 86400 * CALENDAR_US_PER_SECOND;
+    return period->to_us + window_us > api_kpi_now_us();
+}
+
 json_t *api_kpi_figures_json(const struct kpi_counters *counters, const struct kpi_target *targets,
-                             size_t target_count, int32_t first_day)
+                             size_t target_count, int32_t first_day, bool repeat_provisional)
 {
     struct kpi_value values[KPI_COUNT];
     json_t *kpis = json_object();
@@ -113,6 +161,8 @@ json_t *api_kpi_figures_json(const struct kpi_counters *counters, const struct k
             json_object_set_new(figure, "status",
                                 json_string(kpi_status_name(kpi_status_of(key, value, target))));
         }
+        if (key == KPI_REPEAT_FCR_PCT)
+            json_object_set_new(figure, "provisional", json_boolean(repeat_provisional));
         json_object_set_new(kpis, kpi_name(key), figure);
     }
     return kpis;
@@ -124,9 +174,11 @@ static int64_t api_kpi_column(PGresult *result, int row, int column)
                                             : strtoll(PQgetvalue(result, row, column), NULL, 10);
 }
 
-void api_kpi_read_counters(PGresult *result, int row, int column, struct kpi_counters *counters)
+void api_kpi_read_counters(PGresult *result, int row, struct kpi_counters *counters,
+                           int *repeat_window_days)
 {
     struct kpi_counters *c = counters;
+    int column = API_KPI_SUMS_COLUMN;
     c->offered = api_kpi_column(result, row, column + 0);
     c->answered = api_kpi_column(result, row, column + 1);
     c->abandoned = api_kpi_column(result, row, column + 2);
@@ -142,6 +194,12 @@ void api_kpi_read_counters(PGresult *result, int row, int column, struct kpi_cou
     c->fcr_known = api_kpi_column(result, row, column + 12);
     c->has_max_wait = !PQgetisnull(result, row, column + 13);
     c->max_wait_us = api_kpi_column(result, row, column + 13);
+    /* stored final counts + counts of the days not final yet */
+    c->repeat_known =
+        api_kpi_column(result, row, column + 14) + api_kpi_column(result, row, column + 16);
+    c->repeat_followed =
+        api_kpi_column(result, row, column + 15) + api_kpi_column(result, row, column + 17);
+    *repeat_window_days = (int)api_kpi_column(result, row, column + 18);
 }
 
 size_t api_kpi_read_targets(PGresult *result, struct kpi_target *targets)
@@ -193,7 +251,8 @@ static void api_kpi_on_result(const struct db_result *result, void *user_data)
             if (strcmp(query->buckets[b].sql_key, key) != 0)
                 continue;
             next_bucket = b + 1;
-            api_kpi_read_counters(sums, row, 1, &query->buckets[b].counters);
+            api_kpi_read_counters(sums, row, &query->buckets[b].counters,
+                                  &query->repeat_window_days);
             break;
         }
     }
@@ -207,19 +266,24 @@ static void api_kpi_on_result(const struct db_result *result, void *user_data)
 
     if (!query->series) {
         struct api_kpi_bucket *bucket = &query->buckets[0];
-        body = json_pack("{s:s, s:o, s:o}", "scope", query->scope_text, "period",
-                         api_kpi_period_json(&bucket->period, call->tenant), "kpis",
-                         api_kpi_figures_json(&bucket->counters, targets, target_count,
-                                              bucket->period.first_day));
+        body =
+            json_pack("{s:s, s:o, s:o}", "scope", query->scope_text, "period",
+                      api_kpi_period_json(&bucket->period, call->tenant), "kpis",
+                      api_kpi_figures_json(
+                          &bucket->counters, targets, target_count, bucket->period.first_day,
+                          api_kpi_repeat_provisional(&bucket->period, query->repeat_window_days)));
     } else {
         json_t *series = json_array();
         for (size_t b = 0; b < query->bucket_count; b++) {
             struct api_kpi_bucket *bucket = &query->buckets[b];
             json_array_append_new(
-                series, json_pack("{s:o, s:o}", "period",
-                                  api_kpi_period_json(&bucket->period, call->tenant), "kpis",
-                                  api_kpi_figures_json(&bucket->counters, targets, target_count,
-                                                       bucket->period.first_day)));
+                series,
+                json_pack(
+                    "{s:o, s:o}", "period", api_kpi_period_json(&bucket->period, call->tenant),
+                    "kpis",
+                    api_kpi_figures_json(
+                        &bucket->counters, targets, target_count, bucket->period.first_day,
+                        api_kpi_repeat_provisional(&bucket->period, query->repeat_window_days))));
         }
         body = json_pack("{s:s, s:o}", "scope", query->scope_text, "series", series);
     }
@@ -234,18 +298,7 @@ static void api_kpi_on_result(const struct db_result *result, void *user_data)
 /* Build the SQL over aggregates (or raw contacts) and send it with the targets query. */
 static void api_kpi_run(struct api_kpi_query *query)
 {
-    static const char *const raw_columns =
-        "count(*), coalesce(sum(is_answered), 0), coalesce(sum(is_abandoned), 0),"
-        " coalesce(sum(is_short_abandoned), 0), coalesce(sum(is_timed_out), 0),"
-        " coalesce(sum(is_refused), 0), coalesce(sum(answered_wait_us), 0),"
-        " coalesce(sum(sl_numerator), 0), coalesce(sum(sl_denominator), 0),"
-        " coalesce(sum(handle_ms), 0), coalesce(sum(has_handle), 0),"
-        " coalesce(sum(fcr_resolved), 0), coalesce(sum(fcr_known), 0), max(wait_us)";
     const char *bucket;
-    const char *time_column = query->use_raw ? "offered_at" : "interval_start";
-    const char *scope_filter = query->scope.kind == SCOPE_QUEUE     ? " AND queue = $4"
-                               : query->scope.kind == SCOPE_SERVICE ? " AND service = $4"
-                                                                    : " AND $4::text IS NULL";
     struct db_statement statements[2];
 
     switch (query->grouping) {
@@ -268,12 +321,8 @@ static void api_kpi_run(struct api_kpi_query *query)
         bucket = "'total'";
         break;
     }
-    snprintf(query->sql, sizeof query->sql,
-             "SELECT %s AS bucket, %s FROM %s WHERE tenant_id = $1 AND %s >= $2 AND %s < $3%s"
-             " AND ($5::smallint IS NULL OR channel = $5) GROUP BY 1 ORDER BY min(%s)",
-             bucket, query->use_raw ? raw_columns : api_kpi_aggregate_columns,
-             query->use_raw ? "contact_facts" : "contact_intervals", time_column, time_column,
-             scope_filter, time_column);
+    api_kpi_sums_sql(query->sql, query->scope.kind, bucket, query->use_raw);
+    query->repeat_window_days = 7; /* the default, until a row says otherwise */
 
     calendar_format_rfc3339_utc(query->from_us, query->from_text);
     calendar_format_rfc3339_utc(query->to_us, query->to_text);

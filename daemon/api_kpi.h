@@ -1,11 +1,13 @@
 /*
  * api_kpi: the pieces of GET /v1/kpis other views reuse (the live view): the
- * SQL that sums a scope's interval aggregates, reading those sums and the
- * targets back, and the JSON of figures with targets and status.
+ * SQL that sums a scope's figures (interval aggregates, repeat-contact counts),
+ * reading those sums and the targets back, and the JSON of figures with
+ * targets and status.
  */
 #ifndef CCM_API_KPI_H
 #define CCM_API_KPI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,23 +16,42 @@
 
 #include "kpi.h"
 #include "period.h"
+#include "scope.h"
 
 struct tenant;
 
 #define API_KPI_MAX_TARGETS 1024
 
-/* The 14 sums of contact_intervals in the order api_kpi_read_counters reads them. */
-extern const char *const api_kpi_aggregate_columns;
+/* Size of a buffer for api_kpi_sums_sql. */
+#define API_KPI_SUMS_SQL_MAX 3072
+/* The sums of a row start at this column (after the bucket key and its first instant). */
+#define API_KPI_SUMS_COLUMN 2
 /* SELECT kpi, effective_from, value, amber of a scope ($1 tenant id, $2 scope text). */
 extern const char *const api_kpi_targets_sql;
 
+/*
+ * Writes the one statement that sums a scope's figures over [$2, $3) per bucket:
+ * $1 tenant id, $4 queue or service name (NULL for the tenant), $5 channel number
+ * (NULL: all). `bucket` is an SQL expression of local_date, interval_start or (raw)
+ * offered_at, e.g. "'total'". use_raw sums the raw contacts (bounds off the 15-minute
+ * grid) instead of the interval aggregates. Rows, in time order: bucket, its first
+ * instant, then the sums api_kpi_read_counters reads. Repeat-contact counts come from
+ * the aggregates for days the finalizer has made final and from the raw contacts for
+ * the rest, in the same snapshot.
+ */
+void api_kpi_sums_sql(char out[API_KPI_SUMS_SQL_MAX], enum scope_kind kind, const char *bucket,
+                      bool use_raw);
 int64_t api_kpi_now_us(void);
-/* Reads the 14 sums starting at `column` of `row` into counters. */
-void api_kpi_read_counters(PGresult *result, int row, int column, struct kpi_counters *counters);
+/* Reads the sums of `row` (api_kpi_sums_sql) into counters, and the longest repeat
+ * window of the tenant's queues in days. */
+void api_kpi_read_counters(PGresult *result, int row, struct kpi_counters *counters,
+                           int *repeat_window_days);
+/* repeat_fcr_pct is final only once the repeat window has passed after the period. */
+bool api_kpi_repeat_provisional(const struct period *period, int repeat_window_days);
 /* Reads a targets answer (api_kpi_targets_sql); at most API_KPI_MAX_TARGETS. */
 size_t api_kpi_read_targets(PGresult *result, struct kpi_target *targets);
 json_t *api_kpi_period_json(const struct period *period, const struct tenant *tenant);
 json_t *api_kpi_figures_json(const struct kpi_counters *counters, const struct kpi_target *targets,
-                             size_t target_count, int32_t first_day);
+                             size_t target_count, int32_t first_day, bool repeat_provisional);
 
 #endif

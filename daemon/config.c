@@ -37,6 +37,7 @@ void config_init(struct config *config)
     config->http_timeout_s = 60;
     config->ingest_max_rows = 20000;
     config->lifecycle_max_open_s = 4 * 3600;
+    config->repeat_finalize_interval_s = 60;
 }
 
 void config_free(struct config *config)
@@ -110,6 +111,10 @@ int config_set(struct config *config, const char *key, const char *value, struct
         if (config_parse_long(key, value, 1, 7 * 86400, &number, error))
             return -1;
         config->lifecycle_max_open_s = (int)number;
+    } else if (strcmp(key, "repeat_finalize_interval_s") == 0) {
+        if (config_parse_long(key, value, 0, 86400, &number, error))
+            return -1;
+        config->repeat_finalize_interval_s = (int)number;
     } else if (strcmp(key, "queue_log_path") == 0) {
         config_replace(&config->queue_log_path, value);
     } else if (strcmp(key, "queue_log_tenant") == 0) {
@@ -217,6 +222,7 @@ void config_print_keys(void)
     puts("Config file keys (`key = value`, # comments; options override them):\n"
          "  data_dir, listen, database, log_level, pg_bindir, pg_user, db_readers,\n"
          "  max_body_bytes, max_header_bytes, http_timeout_s,\n"
-         "  ingest_max_rows, lifecycle_max_open_s, queue_log_path, queue_log_tenant,\n"
+         "  ingest_max_rows, lifecycle_max_open_s, repeat_finalize_interval_s,\n"
+         "  queue_log_path, queue_log_tenant,\n"
          "  webhook_allow (repeatable)");
 }

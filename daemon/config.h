@@ -26,10 +26,12 @@ struct config {
     size_t max_body_bytes;
     size_t max_header_bytes;
     int http_timeout_s;
-    int ingest_max_rows;      /* contacts per group commit */
-    int lifecycle_max_open_s; /* a call open longer is closed (timeout, or answered) */
-    char *queue_log_path;     /* an Asterisk queue_log to follow; NULL: none */
-    char *queue_log_tenant;   /* the tenant its calls belong to */
+    int ingest_max_rows;            /* contacts per group commit */
+    int lifecycle_max_open_s;       /* a call open longer is closed (timeout, or answered) */
+    int repeat_finalize_interval_s; /* how often past days' repeat counts are finalized;
+                                       0: never by this daemon (another one does) */
+    char *queue_log_path;           /* an Asterisk queue_log to follow; NULL: none */
+    char *queue_log_tenant;         /* the tenant its calls belong to */
     char *webhook_allow[CONFIG_MAX_WEBHOOK_ALLOW];
     int webhook_allow_count;
 };

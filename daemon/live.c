@@ -65,7 +65,7 @@ struct live_query {
     char scope_text[SCOPE_TEXT_MAX];
     struct period today;
     char from_text[32], to_text[32];
-    char sql_sums[1024], sql_open[1024];
+    char sql_sums[API_KPI_SUMS_SQL_MAX], sql_open[1024];
 };
 
 struct live {
@@ -86,6 +86,7 @@ static json_t *live_snapshot_json(const struct live_query *query, const struct d
                                   long *waiting_out)
 {
     struct kpi_counters counters;
+    int repeat_window_days = 7;
     struct kpi_target *targets = malloc(API_KPI_MAX_TARGETS * sizeof *targets);
     PGresult *open = result->results[2];
     size_t target_count;
@@ -97,7 +98,7 @@ static json_t *live_snapshot_json(const struct live_query *query, const struct d
         return NULL;
     memset(&counters, 0, sizeof counters);
     if (PQntuples(result->results[0]) == 1)
-        api_kpi_read_counters(result->results[0], 0, 0, &counters);
+        api_kpi_read_counters(result->results[0], 0, &counters, &repeat_window_days);
     target_count = api_kpi_read_targets(result->results[1], targets);
     if (PQntuples(open) == 1) {
         waiting = atol(PQgetvalue(open, 0, 0));
@@ -113,12 +114,13 @@ static json_t *live_snapshot_json(const struct live_query *query, const struct d
             oldest_wait = json_integer((now_us - oldest_us) / CALENDAR_US_PER_SECOND);
         }
     }
-    body =
-        json_pack("{s:s, s:i, s:o, s:o, s:i, s:{s:o, s:o}}", "scope", query->scope_text, "waiting",
-                  (json_int_t)waiting, "oldest_wait_s", oldest_wait, "oldest_waiting_since",
-                  oldest_since, "in_progress", (json_int_t)in_progress, "today", "period",
-                  api_kpi_period_json(&query->today, query->tenant), "kpis",
-                  api_kpi_figures_json(&counters, targets, target_count, query->today.first_day));
+    body = json_pack(
+        "{s:s, s:i, s:o, s:o, s:i, s:{s:o, s:o}}", "scope", query->scope_text, "waiting",
+        (json_int_t)waiting, "oldest_wait_s", oldest_wait, "oldest_waiting_since", oldest_since,
+        "in_progress", (json_int_t)in_progress, "today", "period",
+        api_kpi_period_json(&query->today, query->tenant), "kpis",
+        api_kpi_figures_json(&counters, targets, target_count, query->today.first_day,
+                             api_kpi_repeat_provisional(&query->today, repeat_window_days)));
     free(targets);
     *waiting_out = waiting;
     return body;
@@ -260,9 +262,6 @@ static void live_on_snapshot(const struct db_result *result, void *user_data)
 
 static void live_query_prepare(struct live_query *query)
 {
-    const char *sums_filter = query->target.kind == SCOPE_QUEUE     ? " AND queue = $4"
-                              : query->target.kind == SCOPE_SERVICE ? " AND service = $4"
-                                                                    : " AND $4::text IS NULL";
     const char *open_filter =
         query->target.kind == SCOPE_QUEUE ? " AND l.queue = $2"
         : query->target.kind == SCOPE_SERVICE
@@ -271,10 +270,7 @@ static void live_query_prepare(struct live_query *query)
               " l.local_date < s.valid_to AND s.service = $2)"
             : " AND $2::text IS NULL";
 
-    snprintf(query->sql_sums, sizeof query->sql_sums,
-             "SELECT %s FROM contact_intervals WHERE tenant_id = $1 AND interval_start >= $2"
-             " AND interval_start < $3%s",
-             api_kpi_aggregate_columns, sums_filter);
+    api_kpi_sums_sql(query->sql_sums, query->target.kind, "'total'", false);
     snprintf(query->sql_open, sizeof query->sql_open,
              "SELECT count(*) FILTER (WHERE l.answered_at IS NULL),"
              " (extract(epoch FROM min(l.offered_at) FILTER (WHERE l.answered_at IS NULL))"
@@ -302,7 +298,7 @@ static void live_query_submit(struct live_query *query)
     calendar_format_rfc3339_utc(query->today.to_us, query->to_text);
     memset(statements, 0, sizeof statements);
     statements[0].sql = query->sql_sums;
-    statements[0].param_count = 4;
+    statements[0].param_count = 5; /* $5, the channel: NULL, all channels */
     statements[0].params[0] = query->tenant->id_text;
     statements[0].params[1] = query->from_text;
     statements[0].params[2] = query->to_text;

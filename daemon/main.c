@@ -33,6 +33,7 @@
 #include "ingest.h"
 #include "lifecycle.h"
 #include "live.h"
+#include "repeat.h"
 #include "queue_log_follow.h"
 #include "log.h"
 #include "migrate.h"
@@ -265,11 +266,12 @@ static int main_run_daemon(struct config *config)
     server.base = main_event_base_new();
     server.writer = db_pool_new(server.base, dsn, 2, "writer");
     server.readers = db_pool_new(server.base, dsn, config->db_readers, "readers");
-    free(dsn);
     server.tenants = tenant_registry_new(server.readers);
     server.ingest = ingest_new(&server);
     server.lifecycle = server.base ? lifecycle_sweeper_new(&server) : NULL;
     server.live = server.base ? live_new(&server) : NULL;
+    server.repeat = server.base ? repeat_finalizer_new(&server, dsn) : NULL;
+    free(dsn);
     if (server.base && config->queue_log_path && *config->queue_log_path) {
         server.queue_log = queue_log_follower_new(&server);
         if (!server.queue_log) {
@@ -279,7 +281,7 @@ static int main_run_daemon(struct config *config)
         }
     }
     if (!server.base || !server.writer || !server.readers || !server.tenants || !server.ingest ||
-        !server.lifecycle || !server.live) {
+        !server.lifecycle || !server.live || !server.repeat) {
         fprintf(stderr, "ccmetricsd: out of memory at start-up\n");
         rc = 1;
         goto done;
@@ -326,6 +328,7 @@ done:
     db_pool_free(server.readers);
     ingest_free(server.ingest);
     lifecycle_sweeper_free(server.lifecycle);
+    repeat_finalizer_free(server.repeat);
     queue_log_follower_free(server.queue_log);
     tenant_registry_free(server.tenants);
     if (server.http)

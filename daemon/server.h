@@ -24,6 +24,7 @@ struct server {
     struct tenant_registry *tenants;
     struct ingest *ingest;
     struct lifecycle_sweeper *lifecycle;
+    struct repeat_finalizer *repeat;      /* repeat-contact counts of past days */
     struct queue_log_follower *queue_log; /* NULL unless queue_log_path is set */
     struct live *live;                    /* GET /v1/live and its streams */
     struct evhttp *http;
