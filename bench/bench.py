@@ -235,6 +235,43 @@ results.update(big_tenant_p50_ms=t_p50, big_tenant_p99_ms=t_p99)
 say(f"-- GET /v1/kpis whole tenant one month ({tenant_rows} intervals): p50 {t_p50:.2f} ms, "
     f"p99 {t_p99:.2f} ms, {t_rps:,.0f} req/s")
 
+# ---- repeat_fcr_pct: the finalizer and the provisional (raw-contact) path ----------------
+# The month above is final: its repeat counts are read from the intervals once the
+# daemon's finalizer has stored them, which it does on its next tick after the load.
+big_id = pg.psql("SELECT id FROM tenants WHERE name = 'bench-big'")[0][0]
+settle_started = time.perf_counter()
+while pg.psql(f"SELECT NOT EXISTS (SELECT 1 FROM repeat_dirty WHERE tenant_id = {big_id}) AND "
+              f"coalesce((SELECT final_through >= current_date - 12 FROM repeat_state "
+              f"WHERE tenant_id = {big_id}), false)")[0][0] != "t":
+    if time.perf_counter() - settle_started > 900:
+        raise SystemExit("the repeat finalizer did not catch up in 15 minutes")
+    time.sleep(1)
+say(f"   repeat finalizer caught up {time.perf_counter() - settle_started:.0f} s after the load "
+    f"(its tick is 60 s)")
+# Its rate from scratch: every day of the tenant, a week a transaction, like the daemon.
+pg.psql(f"UPDATE repeat_state SET final_through = '-infinity' WHERE tenant_id = {big_id}")
+finalize_started = time.perf_counter()
+while pg.psql(f"SELECT more FROM ccm_repeat_finalize({big_id}, 7)")[0][0] == "t":
+    pass
+finalize_s = time.perf_counter() - finalize_started
+answered_known = int(pg.psql(f"SELECT sum(repeat_known) FROM contact_intervals "
+                             f"WHERE tenant_id = {big_id}")[0][0])
+results["repeat_finalize_contacts_per_s"] = answered_known / finalize_s
+say(f"-- repeat finalizer from scratch: {answered_known:,} answered contacts with a caller in "
+    f"{finalize_s:.1f} s = {answered_known / finalize_s:,.0f} contacts/s")
+m_p50, m_p99, _ = wrk_latency(f"{daemon.url}/v1/kpis?scope=queue:{queue}&period={month}", big_token)
+results.update(big_final_month_p99_ms=m_p99)
+say(f"-- GET /v1/kpis one queue, final month, repeat counts stored: p50 {m_p50:.2f} ms, "
+    f"p99 {m_p99:.2f} ms")
+per_day = int(pg.psql(f"SELECT count(*) / 90 FROM contacts WHERE tenant_id = {big_id}")[0][0])
+for period in ("today", "mtd"):
+    p50, p99, _ = wrk_latency(f"{daemon.url}/v1/kpis?scope=queue:{queue}&period={period}",
+                              big_token, seconds=5)
+    results[f"big_{period}_p99_ms"] = p99
+    say(f"-- GET /v1/kpis one queue, {period} (provisional: repeat flags of the days not final "
+        f"yet read from raw contacts, ~{per_day:,} contacts a day): p50 {p50:.2f} ms, "
+        f"p99 {p99:.2f} ms")
+
 # ---- 5. real sources and the live view -------------------------------------------
 # queue_log parsing in lib/ (goal 1 million lines/s on one core).
 out = subprocess.run([os.path.join(os.path.abspath(args.build), "bench_queue_log")],
