@@ -76,8 +76,9 @@ static const char *const api_kpi_raw_columns =
     " coalesce(sum(fcr_resolved), 0), coalesce(sum(fcr_known), 0), max(wait_us), 0, 0";
 
 void api_kpi_sums_sql(char out[API_KPI_SUMS_SQL_MAX], enum scope_kind kind, const char *bucket,
-                      bool use_raw)
+                      bool use_raw, bool repeat_from_raw)
 {
+    char open[512];
     const char *time_column = use_raw ? "offered_at" : "interval_start";
     const char *scope_filter = kind == SCOPE_QUEUE     ? " AND queue = $4"
                                : kind == SCOPE_SERVICE ? " AND service = $4"
@@ -85,22 +86,30 @@ void api_kpi_sums_sql(char out[API_KPI_SUMS_SQL_MAX], enum scope_kind kind, cons
     /* f.through: the last day whose repeat counts are stored final (raw: none, since
      * stored counts are per interval); `open` takes the answered contacts of the later
      * days from the raw contacts with their followed flags. */
+    if (repeat_from_raw)
+        snprintf(open, sizeof open,
+                 "SELECT %s AS bucket, count(*) AS known, sum(followed) AS followed"
+                 " FROM f, ccm_repeat_flags($1, $2, $3, f.through) WHERE TRUE%s"
+                 " AND ($5::smallint IS NULL OR channel = $5) GROUP BY 1",
+                 bucket, scope_filter);
+    else
+        snprintf(open, sizeof open,
+                 "SELECT NULL::text AS bucket, 0::bigint AS known, 0::bigint AS followed"
+                 " WHERE false");
     int length = snprintf(
         out, API_KPI_SUMS_SQL_MAX,
         "WITH f AS (SELECT %s AS through, ccm_repeat_window_max($1::bigint) AS window_days),"
         " sums AS (SELECT %s AS bucket, min(%s) AS first, %s FROM %s, f"
         " WHERE tenant_id = $1 AND %s >= $2 AND %s < $3%s"
         " AND ($5::smallint IS NULL OR channel = $5) GROUP BY 1),"
-        " open AS (SELECT %s AS bucket, count(*) AS known, sum(followed) AS followed"
-        " FROM f, ccm_repeat_flags($1, $2, $3, f.through) WHERE TRUE%s"
-        " AND ($5::smallint IS NULL OR channel = $5) GROUP BY 1)"
+        " open AS (%s)"
         " SELECT s.*, coalesce(o.known, 0), coalesce(o.followed, 0),"
         " (SELECT window_days FROM f) FROM sums s LEFT JOIN open o ON o.bucket = s.bucket"
         " ORDER BY s.first",
         use_raw ? "'-infinity'::date" : "ccm_repeat_final_through($1::bigint)", bucket, time_column,
         use_raw ? api_kpi_raw_columns : api_kpi_aggregate_columns,
         use_raw ? "contact_facts" : "contact_intervals", time_column, time_column, scope_filter,
-        bucket, scope_filter);
+        open);
     if (length < 0 || length >= API_KPI_SUMS_SQL_MAX)
         abort(); /* fixed texts: a programming error, caught by every test */
 }
@@ -321,7 +330,7 @@ static void api_kpi_run(struct api_kpi_query *query)
         bucket = "'total'";
         break;
     }
-    api_kpi_sums_sql(query->sql, query->scope.kind, bucket, query->use_raw);
+    api_kpi_sums_sql(query->sql, query->scope.kind, bucket, query->use_raw, true);
     query->repeat_window_days = 7; /* the default, until a row says otherwise */
 
     calendar_format_rfc3339_utc(query->from_us, query->from_text);

@@ -36,11 +36,11 @@ extern const char *const api_kpi_targets_sql;
  * offered_at, e.g. "'total'". use_raw sums the raw contacts (bounds off the 15-minute
  * grid) instead of the interval aggregates. Rows, in time order: bucket, its first
  * instant, then the sums api_kpi_read_counters reads. Repeat-contact counts come from
- * the aggregates for days the finalizer has made final and from the raw contacts for
- * the rest, in the same snapshot.
+ * the aggregates for days the finalizer has made final and, with repeat_from_raw, from
+ * the raw contacts for the rest, in the same snapshot (without: those days count 0).
  */
 void api_kpi_sums_sql(char out[API_KPI_SUMS_SQL_MAX], enum scope_kind kind, const char *bucket,
-                      bool use_raw);
+                      bool use_raw, bool repeat_from_raw);
 int64_t api_kpi_now_us(void);
 /* Reads the sums of `row` (api_kpi_sums_sql) into counters, and the longest repeat
  * window of the tenant's queues in days. */

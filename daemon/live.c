@@ -30,6 +30,9 @@
 #define LIVE_SOON_MS            50 /* changes within this are folded into one query */
 #define LIVE_KEEPALIVE_TICKS    15 /* a comment line every 15 s keeps proxies from closing */
 #define LIVE_TODAY_REFRESH_TICK 60 /* every scope at least once a minute (midnight, targets) */
+/* Today's repeat-contact counts cost a look-up per answered contact with a caller (none of
+ * today is final): a stream recomputes them once a minute, not on every change. */
+#define LIVE_REPEAT_REFRESH_TICKS 60
 
 struct live_scope;
 
@@ -50,6 +53,11 @@ struct live_scope {
     struct live_stream *streams;
     char *last_json;
     long waiting;
+    /* today's repeat-contact counts, as of repeat_tick (repeat_valid) */
+    bool repeat_valid;
+    int32_t repeat_day;
+    unsigned long repeat_tick;
+    int64_t repeat_known, repeat_followed;
     bool dirty;
     bool in_flight;
     struct live_scope *next;
@@ -64,6 +72,7 @@ struct live_query {
     struct scope target;
     char scope_text[SCOPE_TEXT_MAX];
     struct period today;
+    bool repeat_from_raw; /* else a scope's cached repeat counts are used */
     char from_text[32], to_text[32];
     char sql_sums[API_KPI_SUMS_SQL_MAX], sql_open[1024];
 };
@@ -99,6 +108,17 @@ static json_t *live_snapshot_json(const struct live_query *query, const struct d
     memset(&counters, 0, sizeof counters);
     if (PQntuples(result->results[0]) == 1)
         api_kpi_read_counters(result->results[0], 0, &counters, &repeat_window_days);
+    if (query->scope && query->repeat_from_raw) {
+        struct live_scope *scope = query->scope;
+        scope->repeat_valid = true;
+        scope->repeat_day = query->today.first_day;
+        scope->repeat_tick = query->live->ticks;
+        scope->repeat_known = counters.repeat_known;
+        scope->repeat_followed = counters.repeat_followed;
+    } else if (query->scope) {
+        counters.repeat_known = query->scope->repeat_known;
+        counters.repeat_followed = query->scope->repeat_followed;
+    }
     target_count = api_kpi_read_targets(result->results[1], targets);
     if (PQntuples(open) == 1) {
         waiting = atol(PQgetvalue(open, 0, 0));
@@ -270,7 +290,6 @@ static void live_query_prepare(struct live_query *query)
               " l.local_date < s.valid_to AND s.service = $2)"
             : " AND $2::text IS NULL";
 
-    api_kpi_sums_sql(query->sql_sums, query->target.kind, "'total'", false);
     snprintf(query->sql_open, sizeof query->sql_open,
              "SELECT count(*) FILTER (WHERE l.answered_at IS NULL),"
              " (extract(epoch FROM min(l.offered_at) FILTER (WHERE l.answered_at IS NULL))"
@@ -296,6 +315,11 @@ static void live_query_submit(struct live_query *query)
     }
     calendar_format_rfc3339_utc(query->today.from_us, query->from_text);
     calendar_format_rfc3339_utc(query->today.to_us, query->to_text);
+    query->repeat_from_raw =
+        !query->scope || !query->scope->repeat_valid ||
+        query->scope->repeat_day != query->today.first_day ||
+        query->live->ticks - query->scope->repeat_tick >= LIVE_REPEAT_REFRESH_TICKS;
+    api_kpi_sums_sql(query->sql_sums, query->target.kind, "'total'", false, query->repeat_from_raw);
     memset(statements, 0, sizeof statements);
     statements[0].sql = query->sql_sums;
     statements[0].param_count = 5; /* $5, the channel: NULL, all channels */

@@ -95,41 +95,49 @@ LANGUAGE sql STABLE AS $fn$
 $fn$;
 
 -- The answered contacts with a known caller offered in [p_from, p_to) on a local date
--- after p_after, each with whether it was followed (1) or not (0). A single-SELECT SQL
--- function, so the planner inlines it into the query that uses it and the offered_at
--- and caller indexes serve both the range and the look-ahead.
+-- after p_after, each with whether it was followed (1) or not (0). The next strictly later
+-- contact of each caller comes from one sort of the contacts in the range (and the
+-- longest window after it) by caller and time: first_value over the rows after the
+-- current one's peers (EXCLUDE GROUP: a contact at the same instant is not "further").
+-- No look-up per contact, so the cost is a range read and a sort, not random reads of
+-- the caller index. A single-SELECT SQL function, so the planner inlines it into the
+-- query that uses it. Filters on its queue, service or channel apply to the answered
+-- contacts only: they cannot be pushed below the window, so a further contact in any
+-- queue or channel still counts.
 CREATE FUNCTION ccm_repeat_flags(p_tenant bigint, p_from timestamptz, p_to timestamptz,
                                  p_after date)
 RETURNS TABLE (queue text, channel smallint, service text, local_date date,
                interval_start timestamptz, offered_at timestamptz, followed integer)
 LANGUAGE sql STABLE AS $fn$
-    SELECT c.queue, c.channel, nullif(s.service, ''), c.local_date, c.interval_start,
-           c.offered_at,
-           EXISTS (SELECT 1 FROM contacts n
-                    WHERE n.tenant_id = p_tenant AND n.caller_hash = c.caller_hash
-                      AND n.offered_at > c.offered_at
-                      AND n.offered_at <= c.offered_at
-                          + make_interval(secs => 86400.0 * coalesce(s.repeat_window_days, 7))
-                  )::integer
-      FROM contacts c
+    SELECT x.queue, x.channel, nullif(s.service, ''), x.local_date, x.interval_start,
+           x.offered_at,
+           coalesce(x.next_at <= x.offered_at
+                    + make_interval(secs => 86400.0 * coalesce(s.repeat_window_days, 7)),
+                    false)::integer
+      FROM (SELECT c.queue, c.channel, c.local_date, c.interval_start, c.offered_at, c.outcome,
+                   first_value(c.offered_at) OVER (
+                       PARTITION BY c.caller_hash ORDER BY c.offered_at
+                       RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING EXCLUDE GROUP)
+                       AS next_at
+              FROM contacts c
+             WHERE c.tenant_id = p_tenant AND c.caller_hash IS NOT NULL
+               AND c.offered_at >= p_from
+               -- a local date starts less than a day before the UTC midnight of its date
+               AND c.offered_at >= (p_after::timestamp - interval '1 day') AT TIME ZONE 'UTC'
+               AND c.offered_at < p_to
+                   + make_interval(secs => 86400.0 * ccm_repeat_window_max(p_tenant))) x
       LEFT JOIN queue_settings_resolved s
-             ON s.tenant_id = p_tenant AND s.queue = c.queue
-            AND c.local_date >= s.valid_from AND c.local_date < s.valid_to
-     WHERE c.tenant_id = p_tenant AND c.offered_at >= p_from AND c.offered_at < p_to
-       -- a local date starts less than two days before the UTC midnight of the same date
-       AND c.offered_at >= (p_after::timestamp + interval '1 day' - interval '2 days')
-                           AT TIME ZONE 'UTC'
-       AND c.local_date > p_after
-       AND c.outcome = 1 AND c.caller_hash IS NOT NULL
+             ON s.tenant_id = p_tenant AND s.queue = x.queue
+            AND x.local_date >= s.valid_from AND x.local_date < s.valid_to
+     WHERE x.outcome = 1 AND x.offered_at < p_to AND x.local_date > p_after
 $fn$;
 
 -- Stores the repeat counts of the local days [p_first, p_last] into their intervals.
 CREATE FUNCTION ccm_repeat_store_days(p_tenant bigint, p_first date, p_last date)
 RETURNS void LANGUAGE plpgsql
--- Index access and nested loops only: every step is a look-up by key, so its cost never
--- depends on statistics that a bulk load in progress has made wrong (a plan made for
--- the table as it was would be quadratic for the table as it is).
-SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off SET jit = off
+-- Index range reads only (a plan made while a bulk load has just begun would otherwise
+-- read the whole table), and memory for a week's sort of contacts by caller.
+SET enable_seqscan = off SET jit = off SET work_mem = '64MB'
 AS $fn$
 DECLARE
     lo timestamptz := (p_first::timestamp - interval '2 days') AT TIME ZONE 'UTC';

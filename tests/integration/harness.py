@@ -15,6 +15,7 @@ import pwd
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -311,3 +312,63 @@ def wait_until(predicate, timeout, step=0.2):
         if value or time.time() >= deadline:
             return value
         time.sleep(step)
+
+
+class SseStream:
+    """A Server-Sent Events client on a plain socket."""
+
+    def __init__(self, port, scope, tok, read=True):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        path = url_with("", "/v1/live/stream", scope=scope)
+        self.sock.sendall((f"GET {path} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n"
+                           f"Authorization: Bearer {tok}\r\n\r\n").encode())
+        self.buffer = b""
+        self.status = None
+        if read:
+            self._read_headers()
+
+    def _fill(self, deadline):
+        self.sock.settimeout(max(0.01, deadline - time.time()))
+        try:
+            data = self.sock.recv(65536)
+        except socket.timeout:
+            return False
+        if not data:
+            raise EOFError("stream closed")
+        self.buffer += data
+        return True
+
+    def _read_headers(self):
+        deadline = time.time() + 10
+        while b"\r\n\r\n" not in self.buffer and time.time() < deadline:
+            self._fill(deadline)
+        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        self.status = int(head.split(b" ")[1])
+        self.headers = head.decode()
+
+    def next_snapshot(self, timeout=5):
+        """The data of the next `event: live` (chunked framing stripped), or None."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            text = self.buffer.decode(errors="replace")
+            start = text.find("event: live\ndata: ")
+            if start >= 0:
+                end = text.find("\n\n", start)
+                if end >= 0:
+                    data = text[start + len("event: live\ndata: "):end]
+                    self.buffer = text[end + 2:].encode()
+                    return json.loads(data)
+            if not self._fill(deadline):
+                break
+        return None
+
+    def wait_for(self, predicate, timeout=5):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            snap = self.next_snapshot(deadline - time.time())
+            if snap is not None and predicate(snap):
+                return snap, time.time()
+        return None, time.time()
+
+    def close(self):
+        self.sock.close()

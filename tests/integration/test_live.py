@@ -4,11 +4,9 @@ socket): waiting now, oldest wait, calls in progress and today's KPIs; a change
 reaches the stream within a second of its commit; queue, service and tenant
 scopes; auth; clients that stop reading or vanish do not stop the others."""
 import datetime
-import json
-import socket
 import time
 
-from harness import Checks, Daemon, Postgres, http, post_events, url_with
+from harness import Checks, Daemon, Postgres, SseStream, http, post_events, url_with
 
 c = Checks("live")
 pg = Postgres()
@@ -21,64 +19,8 @@ http("PUT", URL + "/v1/targets", token, {"scope": "queue:bins", "kpi": "answered
                                           "value": 90})
 
 
-class Stream:
-    """A Server-Sent Events client on a plain socket."""
-
-    def __init__(self, scope, tok=token, read=True):
-        self.sock = socket.create_connection(("127.0.0.1", daemon.port), timeout=10)
-        path = url_with("", "/v1/live/stream", scope=scope)
-        self.sock.sendall((f"GET {path} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n"
-                           f"Authorization: Bearer {tok}\r\n\r\n").encode())
-        self.buffer = b""
-        self.status = None
-        if read:
-            self._read_headers()
-
-    def _fill(self, deadline):
-        self.sock.settimeout(max(0.01, deadline - time.time()))
-        try:
-            data = self.sock.recv(65536)
-        except socket.timeout:
-            return False
-        if not data:
-            raise EOFError("stream closed")
-        self.buffer += data
-        return True
-
-    def _read_headers(self):
-        deadline = time.time() + 10
-        while b"\r\n\r\n" not in self.buffer and time.time() < deadline:
-            self._fill(deadline)
-        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
-        self.status = int(head.split(b" ")[1])
-        self.headers = head.decode()
-
-    def next_snapshot(self, timeout=5):
-        """The data of the next `event: live` (chunked framing stripped), or None."""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            text = self.buffer.decode(errors="replace")
-            start = text.find("event: live\ndata: ")
-            if start >= 0:
-                end = text.find("\n\n", start)
-                if end >= 0:
-                    data = text[start + len("event: live\ndata: "):end]
-                    self.buffer = text[end + 2:].encode()
-                    return json.loads(data)
-            if not self._fill(deadline):
-                break
-        return None
-
-    def wait_for(self, predicate, timeout=5):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            snap = self.next_snapshot(deadline - time.time())
-            if snap is not None and predicate(snap):
-                return snap, time.time()
-        return None, time.time()
-
-    def close(self):
-        self.sock.close()
+def Stream(scope, tok=token, read=True):
+    return SseStream(daemon.port, scope, tok, read)
 
 
 def now_iso(delta_s=0):

@@ -15,8 +15,8 @@ come from the raw-contact path alone, or from stored counts that the test itself
 that shows each path is used where it must be, not only that some path is right."""
 import datetime
 
-from harness import (Checks, Daemon, Postgres, get_kpis, http, post_events, run_cli,
-                     url_with, wait_until, write_config)
+from harness import (Checks, Daemon, Postgres, SseStream, get_kpis, http, post_events,
+                     run_cli, url_with, wait_until, write_config)
 
 c = Checks("repeat")
 pg = Postgres()
@@ -237,6 +237,11 @@ c.equal((r.get("value"), r.get("provisional")), (50.0, True), "today: N1 followe
 status, body, _ = http("GET", url_with(URL, "/v1/live", scope="queue:bins"), token)
 r = body["today"]["kpis"]["repeat_fcr_pct"] if status == 200 else {}
 c.equal((r.get("value"), r.get("provisional")), (50.0, True), "live view: today's figure")
+stream = SseStream(daemon.port, "queue:bins", token)
+snap = stream.next_snapshot()
+r = snap["today"]["kpis"]["repeat_fcr_pct"] if snap else {}
+c.equal((r.get("value"), r.get("provisional")), (50.0, True), "live stream: today's figure")
+stream.close()
 
 # Stored counts are what a final day is read from, unless a mark says they are stale.
 restart(NOT_FINALIZING)
