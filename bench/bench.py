@@ -267,7 +267,7 @@ answered_known = int(pg.psql(f"SELECT sum(repeat_known) FROM contact_intervals "
 big_contacts = int(pg.psql(f"SELECT count(*) FROM contacts WHERE tenant_id = {big_id}")[0][0])
 pg.psql(f"UPDATE repeat_state SET final_through = '-infinity' WHERE tenant_id = {big_id}")
 finalize_started = time.perf_counter()
-while pg.psql(f"SELECT more FROM ccm_repeat_finalize({big_id}, 7)")[0][0] == "t":
+while pg.psql(f"SELECT more FROM ccm_repeat_finalize({big_id}, 7, '0', '0')")[0][0] == "t":
     pass
 finalize_s = time.perf_counter() - finalize_started
 results["repeat_finalize_contacts_per_s"] = answered_known / finalize_s

@@ -30,6 +30,7 @@ struct repeat_finalizer {
     long busy_calls;             /* calls of this pass that left more days to do (for the log) */
     char last_final_through[16]; /* of the current tenant, this pass ("" before its first) */
     double call_started_s;       /* monotonic, of the call in flight */
+    char interval_text[16];      /* repeat_finalize_interval_s */
 };
 
 static void repeat_finalize_next(struct repeat_finalizer *finalizer);
@@ -99,10 +100,13 @@ static void repeat_finalize_next(struct repeat_finalizer *finalizer)
         repeat_pass_end(finalizer);
         return;
     }
-    statement.sql = "SELECT final_through, more FROM ccm_repeat_finalize($1::bigint, $2::integer)";
-    statement.param_count = 2;
+    /* A backfill in progress: marks newer than one tick. Redone anyway every ten ticks. */
+    statement.sql = "SELECT final_through, more FROM ccm_repeat_finalize($1::bigint, $2::integer,"
+                    " make_interval(secs => $3::integer), make_interval(secs => 10 * $3::integer))";
+    statement.param_count = 3;
     statement.params[0] = finalizer->tenant_ids[finalizer->next_tenant];
     statement.params[1] = REPEAT_DAYS_PER_CALL;
+    statement.params[2] = finalizer->interval_text;
     finalizer->call_started_s = repeat_monotonic_s();
     if (db_pool_submit(finalizer->pool, &statement, 1, repeat_on_finalized, finalizer) != 0)
         repeat_pass_end(finalizer);
@@ -161,6 +165,8 @@ struct repeat_finalizer *repeat_finalizer_new(struct server *server, const char 
     if (!finalizer)
         return NULL;
     finalizer->server = server;
+    snprintf(finalizer->interval_text, sizeof finalizer->interval_text, "%d",
+             server->config->repeat_finalize_interval_s);
     if (period.tv_sec == 0)
         return finalizer; /* another daemon finalizes: no connection, no timer */
     finalizer->pool = db_pool_new(server->base, dsn, 1, "repeat");

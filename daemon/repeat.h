@@ -4,8 +4,8 @@
  * the caller within the window" counts once the window has passed, by
  * ccm_repeat_finalize() (sql/008_repeat_contacts.sql), tenant by tenant, a week
  * of days a transaction, on a timer (config repeat_finalize_interval_s) on its
- * own database connection; a tenant whose progress is undone by a backfill in
- * progress waits for the next tick. Until then reads compute those days from
+ * own database connection. While a backfill is in progress (marks newer than
+ * one tick) a tenant's days wait, at most ten ticks. Until then reads compute those days from
  * the raw contacts, so figures never depend on how far behind this is. Owns struct
  * repeat_finalizer: its timer, its pool and the one call it has in flight.
  * Several daemons on one database may finalize: the SQL serialises them.

@@ -36,14 +36,15 @@ ALTER TABLE contact_intervals
 CREATE TABLE repeat_state (
     tenant_id     bigint PRIMARY KEY REFERENCES tenants (id) ON DELETE CASCADE,
     final_through date NOT NULL DEFAULT '-infinity',
-    finalized_at  timestamptz
+    stored_at     timestamptz   -- when days' counts were last stored
 );
 
 -- touched_date: the earliest local date of the contacts (or intervals) changed; the
 -- days from touched_date - W - 1 on may be stale.
 CREATE TABLE repeat_dirty (
     tenant_id    bigint NOT NULL,
-    touched_date date NOT NULL
+    touched_date date NOT NULL,
+    marked_at    timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX repeat_dirty_by_tenant ON repeat_dirty (tenant_id, touched_date);
 
@@ -183,11 +184,17 @@ $fn$;
 
 -- Takes the marks, then finalizes at most p_max_days local days with contacts (days
 -- without contacts are final at once). more: there are further days to finalize now.
-CREATE FUNCTION ccm_repeat_finalize(p_tenant bigint, p_max_days integer,
+-- While marks keep coming (a backfill in progress: one newer than p_quiet), redoing the
+-- days would be undone by the next batch, so it waits for the backfill to end; readers
+-- are exact meanwhile. It still redoes them once every p_max_wait, should marks never
+-- stop (late events trickling in), so the raw-contact days do not grow without bound.
+CREATE FUNCTION ccm_repeat_finalize(p_tenant bigint, p_max_days integer, p_quiet interval,
+                                    p_max_wait interval,
                                     OUT final_through date, OUT more boolean)
 LANGUAGE plpgsql AS $fn$
 DECLARE
     window_max integer := ccm_repeat_window_max(p_tenant);
+    stored timestamptz;
     touched date;
     limit_day date;
     first_day date;
@@ -195,8 +202,14 @@ DECLARE
 BEGIN
     INSERT INTO repeat_state (tenant_id) VALUES (p_tenant) ON CONFLICT DO NOTHING;
     -- One finalizer of a tenant at a time (several daemons may share a database).
-    SELECT s.final_through INTO final_through FROM repeat_state s
+    SELECT s.final_through, s.stored_at INTO final_through, stored FROM repeat_state s
      WHERE s.tenant_id = p_tenant FOR UPDATE;
+    more := false;
+    IF EXISTS (SELECT 1 FROM repeat_dirty d WHERE d.tenant_id = p_tenant
+                  AND d.marked_at > now() - p_quiet)
+       AND stored > now() - p_max_wait THEN
+        RETURN;
+    END IF;
     WITH consumed AS (DELETE FROM repeat_dirty d WHERE d.tenant_id = p_tenant
                       RETURNING d.touched_date)
     SELECT min(c.touched_date) INTO touched FROM consumed c;
@@ -207,7 +220,6 @@ BEGIN
     SELECT ((now() - make_interval(secs => 86400.0 * (window_max + 2)))
             AT TIME ZONE t.time_zone)::date - 1
       INTO limit_day FROM tenants t WHERE t.id = p_tenant;
-    more := false;
     IF final_through < limit_day THEN
         -- The first day after final_through with any contact.
         SELECT i.local_date INTO first_day FROM contact_intervals i
@@ -220,12 +232,13 @@ BEGIN
         ELSE
             last_day := least(limit_day, first_day + p_max_days - 1);
             PERFORM ccm_repeat_store_days(p_tenant, first_day, last_day);
+            stored := now();
             final_through := last_day;
             more := last_day < limit_day;
         END IF;
     END IF;
     UPDATE repeat_state s SET final_through = ccm_repeat_finalize.final_through,
-                              finalized_at = now()
+                              stored_at = stored
      WHERE s.tenant_id = p_tenant;
 END
 $fn$;

@@ -581,7 +581,7 @@ def aggregates_table_check(round_name):
 def finalize_repeat(round_name):
     """Runs the finalizer's SQL until every tenant is final as far as it can be."""
     for _ in range(1000):
-        if pg.psql("SELECT bool_or(r.more) FROM tenants t, ccm_repeat_finalize(t.id, 31) r"
+        if pg.psql("SELECT bool_or(r.more) FROM tenants t, ccm_repeat_finalize(t.id, 31, '0', '0') r"
                    )[0][0] == "f":
             break
     stored = pg.psql("SELECT count(*) FROM contact_intervals WHERE repeat_known > 0")[0][0]

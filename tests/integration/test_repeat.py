@@ -113,12 +113,16 @@ def check_march(what):
     c.near(repeat("tenant").get("value"), expected(None, *MARCH), f"{what}: tenant, March")
 
 
-def settle(what):
-    """Waits until the finalizer has taken every mark and made March final."""
-    ok = wait_until(lambda: pg.psql(
+def settled():
+    return pg.psql(
         "SELECT NOT EXISTS (SELECT 1 FROM repeat_dirty)"
         " AND coalesce((SELECT min(final_through) FROM repeat_state) >= '2026-04-05', false)"
-    )[0][0] == "t", 60)
+    )[0][0] == "t"
+
+
+def settle(what):
+    """Waits until the finalizer has taken every mark and made March final."""
+    ok = wait_until(settled, 60)
     c.check(ok, f"{what}: the finalizer has made March final and taken every mark")
 
 
@@ -245,6 +249,20 @@ stream.close()
 
 # Stored counts are what a final day is read from, unless a mark says they are stale.
 restart(NOT_FINALIZING)
+# While marks keep coming (a backfill), the finalizer leaves the days to the raw path,
+# but not for longer than its maximum wait.
+pg.psql("INSERT INTO repeat_dirty (tenant_id, touched_date) SELECT id, '2026-03-20' FROM tenants")
+pg.psql("SELECT ccm_repeat_finalize(id, 7, '1 hour', '1 hour') FROM tenants")
+c.equal(pg.psql("SELECT count(*) FROM repeat_dirty"), [["1"]],
+        "a fresh mark (a backfill in progress): the finalizer waits")
+pg.psql("SELECT ccm_repeat_finalize(id, 7, '1 hour', '0') FROM tenants")
+c.equal(pg.psql("SELECT count(*) FROM repeat_dirty"), [["0"]],
+        "... but not longer than its maximum wait")
+for _ in range(100):
+    if pg.psql("SELECT bool_or(f.more) FROM tenants t,"
+               " ccm_repeat_finalize(t.id, 31, '0', '0') f")[0][0] == "f":
+        break
+c.check(settled(), "finalized again")
 pg.psql("UPDATE contact_intervals SET repeat_followed = repeat_known"
         " WHERE local_date < '2026-04-01'")
 c.equal(repeat().get("value"), 0.0, "final days are read from their stored counts")
