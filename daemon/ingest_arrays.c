@@ -76,7 +76,7 @@ static void add_caller(struct pg_binary_array *array, const struct tenant *tenan
                        const char *caller)
 {
     char caller_hash[65];
-    if (caller) {
+    if (caller && !event_caller_is_withheld(caller)) {
         tenant_pseudonymise(tenant, caller, caller_hash);
         pg_binary_array_text(array, caller_hash);
     } else {

@@ -1309,3 +1309,17 @@ int event_batch_add_lifecycle(struct event_batch *batch, const struct event_life
         return -1;
     return store_lifecycle(&parser, &item);
 }
+
+bool event_caller_is_withheld(const char *caller)
+{
+    static const char *const markers[] = {"anonymous", "unknown",  "unavailable", "restricted",
+                                          "private",   "withheld", "blocked"};
+    for (size_t m = 0; m < sizeof markers / sizeof markers[0]; m++) {
+        const char *a = caller, *b = markers[m];
+        while (*a && *b && (*a | 0x20) == *b)
+            a++, b++;
+        if (!*a && !*b)
+            return true;
+    }
+    return false;
+}

@@ -150,6 +150,14 @@ int event_batch_add_lifecycle(struct event_batch *batch, const struct event_life
 
 /* Names <-> enums ("phone", "answered", ...); -1 when unknown. */
 int event_channel_from_name(const char *name);
+/*
+ * True when a caller identity is a withheld-number marker, not a caller: "anonymous",
+ * "unknown", "unavailable", "restricted", "private", "withheld", "blocked" (any case,
+ * as PBXs write them for a hidden number). Such a contact has no known caller;
+ * pseudonymised, every withheld call would be one caller ringing again and again
+ * (repeat_fcr_pct, the abandoned-call recovery list).
+ */
+bool event_caller_is_withheld(const char *caller);
 const char *event_channel_name(enum event_channel channel);
 int event_outcome_from_name(const char *name);
 const char *event_outcome_name(enum event_outcome outcome);

@@ -59,9 +59,16 @@ def call(cid, day, caller, outcome="answered", queue="bins", h=10, m=0, s=0, mon
     return e
 
 
+WITHHELD = {"anonymous", "unknown", "unavailable", "restricted", "private", "withheld",
+            "blocked"}
+
+
 def remember(e):
+    caller = e.get("caller")
+    if caller and caller.lower() in WITHHELD:
+        caller = None  # a hidden number is no known caller
     posted[e["id"]] = (e["queue"], e.get("channel", "phone"), us(e["offered_at"]), e["outcome"],
-                       e.get("caller"))
+                       caller)
 
 
 def post(events, what):
@@ -147,6 +154,8 @@ post([call("S1", 16, "+441632960017"), call("S2", 23, "+441632960017", outcome="
 post([call("Q1", 25, "+441632960019"), call("Q2", 1, "+441632960019", month=4)], "Q")
 # P: two contacts at the same instant: neither is "further" than the other.
 post([call("P1", 20, "+441632960020"), call("P2", 20, "+441632960020", queue="housing")], "P")
+# A: withheld numbers are no known caller, so neither counts (nor follows the other).
+post([call("A1", 21, "anonymous"), call("A2", 22, "Anonymous", h=9)], "withheld callers")
 # K: webchat, answered, followed by a phone call: counts under its channel.
 post([call("K1", 18, "+441632960021", channel="webchat"), call("K2", 19, "+441632960021")], "K")
 # U: lifecycle events; answered day 9, a call record of U on day 10 follows it.
