@@ -51,6 +51,7 @@ void config_free(struct config *config)
     free(config->pg_user);
     free(config->queue_log_path);
     free(config->queue_log_tenant);
+    free(config->dashboards_dir);
     for (int i = 0; i < config->webhook_allow_count; i++)
         free(config->webhook_allow[i]);
     memset(config, 0, sizeof *config);
@@ -115,6 +116,8 @@ int config_set(struct config *config, const char *key, const char *value, struct
         if (config_parse_long(key, value, 0, 86400, &number, error))
             return -1;
         config->repeat_finalize_interval_s = (int)number;
+    } else if (strcmp(key, "dashboards_dir") == 0) {
+        config_replace(&config->dashboards_dir, value);
     } else if (strcmp(key, "queue_log_path") == 0) {
         config_replace(&config->queue_log_path, value);
     } else if (strcmp(key, "queue_log_tenant") == 0) {
@@ -223,6 +226,6 @@ void config_print_keys(void)
          "  data_dir, listen, database, log_level, pg_bindir, pg_user, db_readers,\n"
          "  max_body_bytes, max_header_bytes, http_timeout_s,\n"
          "  ingest_max_rows, lifecycle_max_open_s, repeat_finalize_interval_s,\n"
-         "  queue_log_path, queue_log_tenant,\n"
+         "  queue_log_path, queue_log_tenant, dashboards_dir,\n"
          "  webhook_allow (repeatable)");
 }

@@ -32,6 +32,7 @@ struct config {
                                        0: never by this daemon (another one does) */
     char *queue_log_path;           /* an Asterisk queue_log to follow; NULL: none */
     char *queue_log_tenant;         /* the tenant its calls belong to */
+    char *dashboards_dir;           /* the pages served at /; NULL: the built-in default */
     char *webhook_allow[CONFIG_MAX_WEBHOOK_ALLOW];
     int webhook_allow_count;
 };

@@ -22,6 +22,7 @@
 #include <event2/util.h>
 
 #include "api.h"
+#include "dashboards.h"
 #include "live.h"
 #include "log.h"
 #include "server.h"
@@ -92,15 +93,57 @@ static void http_call_free(struct http_call *call)
     free(call);
 }
 
+static const char *http_reason(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 413:
+        return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Entity";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return status >= 500 ? "Internal Server Error" : "Error";
+    }
+}
+
+void http_reply(struct http_call *call, int status)
+{
+    evhttp_add_header(evhttp_request_get_output_headers(call->request), "X-Request-Id",
+                      call->request_id);
+    evhttp_send_reply(call->request, status, http_reason(status), NULL);
+    log_write(status >= 500 ? LOG_LEVEL_WARN : LOG_LEVEL_DEBUG, "http.request",
+              "request_id=%s method=%s path=%s status=%d ms=%.2f tenant=%s", call->request_id,
+              call->method_name, call->path ? call->path : "-", status,
+              (http_now() - call->started_s) * 1000.0, call->tenant ? call->tenant->name : "-");
+    http_call_free(call);
+}
+
 void http_reply_json(struct http_call *call, int status, json_t *body)
 {
     struct evbuffer *output = evhttp_request_get_output_buffer(call->request);
     struct evkeyvalq *headers = evhttp_request_get_output_headers(call->request);
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    const char *reason;
 
     evhttp_add_header(headers, "Content-Type", "application/json");
-    evhttp_add_header(headers, "X-Request-Id", call->request_id);
     evhttp_add_header(headers, "Cache-Control", "no-store");
     if (status == 503)
         evhttp_add_header(headers, "Retry-After", "1");
@@ -108,52 +151,9 @@ void http_reply_json(struct http_call *call, int status, json_t *body)
         evbuffer_add(output, text, strlen(text));
         evbuffer_add(output, "\n", 1);
     }
-    switch (status) {
-    case 200:
-        reason = "OK";
-        break;
-    case 201:
-        reason = "Created";
-        break;
-    case 400:
-        reason = "Bad Request";
-        break;
-    case 401:
-        reason = "Unauthorized";
-        break;
-    case 403:
-        reason = "Forbidden";
-        break;
-    case 404:
-        reason = "Not Found";
-        break;
-    case 405:
-        reason = "Method Not Allowed";
-        break;
-    case 413:
-        reason = "Payload Too Large";
-        break;
-    case 415:
-        reason = "Unsupported Media Type";
-        break;
-    case 422:
-        reason = "Unprocessable Entity";
-        break;
-    case 503:
-        reason = "Service Unavailable";
-        break;
-    default:
-        reason = status >= 500 ? "Internal Server Error" : "Error";
-        break;
-    }
-    evhttp_send_reply(call->request, status, reason, NULL);
-    log_write(status >= 500 ? LOG_LEVEL_WARN : LOG_LEVEL_DEBUG, "http.request",
-              "request_id=%s method=%s path=%s status=%d ms=%.2f tenant=%s", call->request_id,
-              call->method_name, call->path ? call->path : "-", status,
-              (http_now() - call->started_s) * 1000.0, call->tenant ? call->tenant->name : "-");
     free(text);
     json_decref(body);
-    http_call_free(call);
+    http_reply(call, status);
 }
 
 struct evhttp_request *http_start_stream(struct http_call *call, const char *content_type)
@@ -308,6 +308,11 @@ static void http_on_request(struct evhttp_request *request, void *arg)
             route = &http_routes[i];
             break;
         }
+    }
+    if (!route && !path_known && server->dashboards && strncmp(call->path, "/v1/", 4) != 0 &&
+        (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD)) {
+        dashboards_serve(server->dashboards, call); /* the pages: public, no data in them */
+        return;
     }
     if (!route) {
         if (path_known)

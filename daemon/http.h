@@ -34,6 +34,10 @@ struct http_call {
 /* Bind and register the routes. */
 int http_start(struct server *server, struct ccm_error *error);
 
+/* Send the reply whose headers and body the handler has put on call->request, log it
+ * and free the call. */
+void http_reply(struct http_call *call, int status);
+
 /* Reply with a JSON body (stolen: decref'd here) and free the call. */
 void http_reply_json(struct http_call *call, int status, json_t *body);
 

@@ -34,6 +34,7 @@
 #include "lifecycle.h"
 #include "live.h"
 #include "repeat.h"
+#include "dashboards.h"
 #include "queue_log_follow.h"
 #include "log.h"
 #include "migrate.h"
@@ -271,6 +272,9 @@ static int main_run_daemon(struct config *config)
     server.lifecycle = server.base ? lifecycle_sweeper_new(&server) : NULL;
     server.live = server.base ? live_new(&server) : NULL;
     server.repeat = server.base ? repeat_finalizer_new(&server, dsn) : NULL;
+    server.dashboards = dashboards_new(config->dashboards_dir && *config->dashboards_dir
+                                           ? config->dashboards_dir
+                                           : dashboards_default_directory());
     free(dsn);
     if (server.base && config->queue_log_path && *config->queue_log_path) {
         server.queue_log = queue_log_follower_new(&server);
@@ -281,7 +285,7 @@ static int main_run_daemon(struct config *config)
         }
     }
     if (!server.base || !server.writer || !server.readers || !server.tenants || !server.ingest ||
-        !server.lifecycle || !server.live || !server.repeat) {
+        !server.lifecycle || !server.live || !server.repeat || !server.dashboards) {
         fprintf(stderr, "ccmetricsd: out of memory at start-up\n");
         rc = 1;
         goto done;
@@ -329,6 +333,7 @@ done:
     ingest_free(server.ingest);
     lifecycle_sweeper_free(server.lifecycle);
     repeat_finalizer_free(server.repeat);
+    dashboards_free(server.dashboards);
     queue_log_follower_free(server.queue_log);
     tenant_registry_free(server.tenants);
     if (server.http)

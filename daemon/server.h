@@ -27,6 +27,7 @@ struct server {
     struct repeat_finalizer *repeat;      /* repeat-contact counts of past days */
     struct queue_log_follower *queue_log; /* NULL unless queue_log_path is set */
     struct live *live;                    /* GET /v1/live and its streams */
+    struct dashboards *dashboards;        /* the pages served outside /v1/ */
     struct evhttp *http;
     int port; /* bound port */
     bool shutting_down;
