@@ -5,7 +5,8 @@
 CCM_PACKAGES_BUILD="build-essential cmake pkg-config libevent-dev libpq-dev libjansson-dev
   libcurl4-openssl-dev libssl-dev libsystemd-dev postgresql postgresql-client tzdata
   ca-certificates"
-CCM_PACKAGES_TEST="python3 clang libclang-rt-14-dev"
+# chromium and Node.js (with npm) for the pages' tests in a real headless browser
+CCM_PACKAGES_TEST="python3 clang libclang-rt-14-dev chromium nodejs"
 
 ccm_missing_packages() {
     local missing=()

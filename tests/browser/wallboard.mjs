@@ -1,0 +1,69 @@
+// wallboard.mjs: Debian's chromium, headless, over the wallboard of a real ccmetricsd.
+// Usage: node wallboard.mjs URL TOKEN OUTDIR SCOPE... ; prints one JSON object:
+// the figures each tile shows, the API's for the same scopes, how long a posted event
+// took to show, and the screenshots written. test_wallboard.py checks it.
+import { chromium } from "playwright-core";
+
+const [url, token, outdir, ...scopes] = process.argv.slice(2);
+const query = scopes.map((s) => "scope=" + encodeURIComponent(s)).join("&");
+const browser = await chromium.launch({
+  executablePath: process.env.CCM_CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox"],
+});
+const result = { page: {}, api: {}, screenshots: [] };
+try {
+  const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  const started = Date.now();
+  await page.goto(`${url}/?${query}`);
+  // The token is entered once, by label, as a person would.
+  await page.getByLabel("Read token").fill(token);
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.waitForFunction((n) =>
+    document.querySelectorAll(".tile [data-state]").length === n &&
+    [...document.querySelectorAll(".tile [data-state]")].every((e) => e.textContent === "live"),
+    scopes.length, { timeout: 10000 });
+  result.first_view_ms = Date.now() - started;
+  const read = () => page.evaluate(() => {
+    const out = {};
+    for (const tile of document.querySelectorAll(".tile")) {
+      const kpis = {};
+      for (const row of tile.querySelectorAll("[data-kpi]"))
+        kpis[row.dataset.kpi] = { value: row.dataset.value, status: row.className.replace("kpi status-", ""),
+                                  shown: row.querySelector(".value").textContent,
+                                  word: row.querySelector(".status").textContent };
+      out[tile.dataset.scope] = { waiting: tile.querySelector('[data-field="waiting"]').dataset.value, kpis };
+    }
+    return out;
+  });
+  result.page = await read();
+  for (const scope of scopes) {
+    const response = await fetch(`${url}/v1/live?scope=${encodeURIComponent(scope)}`,
+                                 { headers: { Authorization: "Bearer " + token } });
+    result.api[scope] = await response.json();
+  }
+  // A call offered now must show as waiting within 2 s.
+  const before = Number(result.page[scopes[0]].waiting);
+  const posted = Date.now();
+  const event = { type: "call.offered", id: "browser-" + posted, queue: scopes[0].split(":")[1],
+                  at: new Date().toISOString() };
+  await fetch(`${url}/v1/events`, { method: "POST", body: JSON.stringify(event),
+    headers: { Authorization: "Bearer " + token, "Content-Type": "application/json" } });
+  await page.waitForFunction(([scope, want]) =>
+    document.querySelector(`.tile[data-scope="${scope}"] [data-field="waiting"]`).dataset.value === String(want),
+    [scopes[0], before + 1], { timeout: 5000 });
+  result.change_ms = Date.now() - posted;
+  for (const [width, height] of [[1920, 1080], [1280, 800]]) {
+    for (const theme of ["light", "dark"]) {
+      await page.setViewportSize({ width, height });
+      await page.goto(`${url}/?${query}&theme=${theme}`);
+      await page.waitForFunction(() =>
+        [...document.querySelectorAll(".tile [data-state]")].every((e) => e.textContent === "live"));
+      const file = `${outdir}/wallboard-${width}x${height}-${theme}.png`;
+      await page.screenshot({ path: file });
+      result.screenshots.push(file);
+    }
+  }
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));
