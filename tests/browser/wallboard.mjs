@@ -1,8 +1,11 @@
 // wallboard.mjs: Debian's chromium, headless, over the wallboard of a real ccmetricsd.
 // Usage: node wallboard.mjs URL TOKEN OUTDIR SCOPE... ; prints one JSON object:
 // the figures each tile shows, the API's for the same scopes, how long a posted event
-// took to show, and the screenshots written. test_wallboard.py checks it.
+// took to show, the screenshots written, and whether the page came back by itself after
+// the daemon restarted: it prints "restart now" and waits for a line on stdin, which
+// test_wallboard.py sends once a new daemon listens on the same address.
 import { chromium } from "playwright-core";
+import { createInterface } from "node:readline";
 
 const [url, token, outdir, ...scopes] = process.argv.slice(2);
 const query = scopes.map((s) => "scope=" + encodeURIComponent(s)).join("&");
@@ -63,6 +66,23 @@ try {
       result.screenshots.push(file);
     }
   }
+  // The daemon goes away and comes back: the page must follow without a reload.
+  const offered = async (id) => fetch(`${url}/v1/events`, { method: "POST",
+    body: JSON.stringify({ type: "call.offered", id, queue: scopes[0].split(":")[1],
+                           at: new Date().toISOString() }),
+    headers: { Authorization: "Bearer " + token, "Content-Type": "application/json" } });
+  const waitingNow = () => page.evaluate((scope) => Number(document.querySelector(
+    `.tile[data-scope="${scope}"] [data-field="waiting"]`).dataset.value), scopes[0]);
+  const beforeRestart = await waitingNow();
+  console.log("restart now");
+  const lines = createInterface({ input: process.stdin });
+  await new Promise((resolve) => lines.once("line", resolve));
+  lines.close();
+  await offered("browser-after-restart-" + Date.now());
+  await page.waitForFunction(([scope, want]) =>
+    document.querySelector(`.tile[data-scope="${scope}"] [data-field="waiting"]`).dataset.value === String(want),
+    [scopes[0], beforeRestart + 1], { timeout: 15000 });
+  result.reconnected = true;
 } finally {
   await browser.close();
 }

@@ -2,7 +2,8 @@
 a real ccmetricsd on a real PostgreSQL: the token is entered once; each tile shows the
 figures GET /v1/live gives for its scope, with status as colour, word and symbol; a call
 offered through the API shows on the wallboard within 2 seconds; screenshots at
-1920x1080 and 1280x800, light and dark, are written as test artefacts."""
+1920x1080 and 1280x800, light and dark, are written as test artefacts; after the daemon
+restarts on the same address, the open page follows again without a reload."""
 import datetime
 import json
 import os
@@ -37,10 +38,29 @@ for n in range(9):
 status, body, _ = post_events(URL, token, events)
 c.equal(status, 200, f"today's calls ({body})")
 
-out = subprocess.run(["node", "wallboard.mjs", URL, token, ARTEFACTS, "queue:bins", "tenant"],
-                     cwd=BROWSER, capture_output=True, text=True, timeout=120)
-c.equal(out.returncode, 0, f"chromium run ({out.stderr[-800:]})")
-result = json.loads(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else {}
+node = subprocess.Popen(["node", "wallboard.mjs", URL, token, ARTEFACTS, "queue:bins", "tenant"],
+                        cwd=BROWSER, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE, text=True)
+restarted = False
+for line in node.stdout:
+    if line.strip() == "restart now":
+        # Stop the daemon and start a new one on the same address, database and data.
+        c.equal(daemon.stop(), 0, "daemon exit code before the restart")
+        daemon = Daemon(database=pg.dsn, data_dir=daemon.data_dir,
+                        extra=["--listen", f"127.0.0.1:{daemon.port}"])
+        restarted = daemon.url == URL
+        node.stdin.write("restarted\n")
+        node.stdin.flush()
+    else:
+        last = line
+try:
+    node.wait(timeout=120)
+except subprocess.TimeoutExpired:
+    node.kill()
+stderr = node.stderr.read()
+c.equal(node.returncode, 0, f"chromium run ({stderr[-800:]})")
+c.check(restarted, "a new daemon on the same address")
+result = json.loads(last) if node.returncode == 0 else {}
 
 for scope in ("queue:bins", "tenant"):
     page = result.get("page", {}).get(scope, {})
@@ -62,6 +82,7 @@ c.check(result.get("change_ms") is not None and result["change_ms"] < 2000,
         f"a posted call shows within 2 s ({result.get('change_ms')} ms)")
 c.check(result.get("first_view_ms", 10**9) < 5000,
         f"first view with live figures ({result.get('first_view_ms')} ms)")
+c.equal(result.get("reconnected"), True, "after the restart the page follows the new daemon")
 shots = result.get("screenshots", [])
 c.check(len(shots) == 4 and all(os.path.getsize(s) > 10000 for s in shots),
         f"screenshots written: {shots}")
