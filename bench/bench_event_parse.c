@@ -2,8 +2,8 @@
  * bench_event_parse: throughput of the ingest body parser (lib/event.c) on realistic call
  * records. Not part of ctest; build by hand with optimisation:
  *
- *   gcc -std=c11 -O2 -D_GNU_SOURCE -Ilib lib/ccm_error.c lib/calendar.c lib/utf8.c lib/arena.c lib/event.c \
- *       bench/bench_event_parse.c -ljansson -o /tmp/bench_event_parse
+ *   gcc -std=c11 -O2 -D_GNU_SOURCE -Ilib lib/ccm_error.c lib/calendar.c lib/utf8.c lib/arena.c
+ * lib/event.c \ bench/bench_event_parse.c -ljansson -o /tmp/bench_event_parse
  *   /tmp/bench_event_parse [RECORDS_PER_BODY]      (default 1000)
  *
  * Generates 100,000 NDJSON call records in memory (every outcome, several queues and
