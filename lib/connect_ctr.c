@@ -30,6 +30,7 @@
 
 #include "arena.h"
 #include "calendar.h"
+#include "item_problems.h"
 #include "utf8.h"
 
 /* Numbers are read as reals: durations are seconds in a double anyway, and a huge
@@ -37,7 +38,6 @@
 #define CTR_LOAD_FLAGS (JSON_DECODE_INT_AS_REAL)
 
 #define QUOTED_VALUE_MAX_CHARS 40 /* of a bad value shown in a message */
-#define OTHER_FIELDS_LISTED    3  /* other bad fields named in a record's message */
 
 /* Channel values of the data model, and what each maps to. */
 static const struct {
@@ -207,81 +207,11 @@ static void error_position(const struct position *start, const json_error_t *jso
 
 /* ---- one record's problems */
 
-/* Everything wrong with one record: the first problem in full, the other fields by name. */
-struct record_problems {
-    unsigned count;
-    const char *field;
-    char message[sizeof((struct event_item_error *)0)->message];
-    const char *other_fields[OTHER_FIELDS_LISTED];
-    unsigned other_field_count;    /* listed in other_fields */
-    unsigned unlisted_field_count; /* further fields beyond those */
-};
-
-static void add_problem(struct record_problems *problems, const char *field, const char *format,
-                        ...) __attribute__((format(printf, 3, 4)));
-
-static void add_problem(struct record_problems *problems, const char *field, const char *format,
-                        ...)
-{
-    va_list args;
-
-    if (problems->count++ == 0) {
-        problems->field = field;
-        va_start(args, format);
-        vsnprintf(problems->message, sizeof problems->message, format, args);
-        va_end(args);
-        return;
-    }
-    if (strcmp(field, problems->field) == 0)
-        return;
-    for (unsigned i = 0; i < problems->other_field_count; i++)
-        if (strcmp(field, problems->other_fields[i]) == 0)
-            return;
-    if (problems->other_field_count < OTHER_FIELDS_LISTED)
-        problems->other_fields[problems->other_field_count++] = field;
-    else
-        problems->unlisted_field_count++;
-}
-
-/* Appends text to a NUL-terminated buffer, truncating at its end. */
-static void append_text(char *buffer, size_t size, const char *text)
-{
-    size_t used = strlen(buffer);
-    if (used + 1 < size)
-        snprintf(buffer + used, size - used, "%s", text);
-}
-
-/* Records the record's error: the first problem's message, cut to leave room for the names
- * of the other bad fields. */
+/* Records the record's one error. */
 static void report_problems(struct parser *parser, long index, long line,
-                            struct record_problems *problems)
+                            struct item_problems *problems)
 {
-    char suffix[128] = "", more[32];
-    size_t room;
-
-    if (problems->other_field_count > 0) {
-        append_text(suffix, sizeof suffix, " (also invalid: ");
-        for (unsigned i = 0; i < problems->other_field_count; i++) {
-            if (i > 0)
-                append_text(suffix, sizeof suffix, ", ");
-            append_text(suffix, sizeof suffix, problems->other_fields[i]);
-        }
-        if (problems->unlisted_field_count) {
-            snprintf(more, sizeof more, " and %u more", problems->unlisted_field_count);
-            append_text(suffix, sizeof suffix, more);
-        }
-        append_text(suffix, sizeof suffix, ")");
-    }
-    room = sizeof problems->message - 1 - strlen(suffix);
-    if (strlen(problems->message) > room) {
-        /* Cut the first message on a character boundary and mark the cut. */
-        size_t cut = room - 3;
-        while (cut > 0 && utf8_is_continuation((unsigned char)problems->message[cut]))
-            cut--;
-        memcpy(problems->message + cut, "...", 4);
-    }
-    append_text(problems->message, sizeof problems->message, suffix);
-    record_error(parser, index, line, problems->field, problems->message);
+    record_error(parser, index, line, problems->field, item_problems_message(problems));
 }
 
 /* ---- field checks: `value` is NULL when the key is absent */
@@ -320,14 +250,14 @@ static bool is_absent(const json_t *value)
 }
 
 /* A nested object such as Queue or Agent: absent, null, or an object. */
-static enum field_state check_object(struct record_problems *problems, const json_t *value,
+static enum field_state check_object(struct item_problems *problems, const json_t *value,
                                      const char *field)
 {
     if (is_absent(value))
         return FIELD_ABSENT;
     if (!json_is_object(value)) {
-        add_problem(problems, field, "%s must be an object or null, not %s", field,
-                    kind_name(value));
+        item_problems_add(problems, field, "%s must be an object or null, not %s", field,
+                          kind_name(value));
         return FIELD_INVALID;
     }
     return FIELD_VALID;
@@ -341,7 +271,7 @@ struct string_rule {
 };
 
 /* A string field. On FIELD_VALID, *text_out and *length_out hold the borrowed value. */
-static enum field_state check_string(struct record_problems *problems, const json_t *value,
+static enum field_state check_string(struct item_problems *problems, const json_t *value,
                                      const struct string_rule *rule, const char **text_out,
                                      size_t *length_out)
 {
@@ -351,14 +281,14 @@ static enum field_state check_string(struct record_problems *problems, const jso
 
     if (!value) {
         if (rule->required)
-            add_problem(problems, rule->field, "%s is required", rule->field);
+            item_problems_add(problems, rule->field, "%s is required", rule->field);
         return rule->required ? FIELD_INVALID : FIELD_ABSENT;
     }
     if (json_is_null(value) && !rule->required)
         return FIELD_ABSENT;
     if (!json_is_string(value)) {
-        add_problem(problems, rule->field, "%s must be a string, not %s", rule->field,
-                    kind_name(value));
+        item_problems_add(problems, rule->field, "%s must be a string, not %s", rule->field,
+                          kind_name(value));
         return FIELD_INVALID;
     }
     text = json_string_value(value);
@@ -366,20 +296,20 @@ static enum field_state check_string(struct record_problems *problems, const jso
     if (length == 0) {
         if (!rule->required)
             return FIELD_ABSENT; /* "" means unknown, e.g. a withheld caller */
-        add_problem(problems, rule->field, "%s is empty; it must be 1 to %zu characters",
-                    rule->field, rule->max_chars);
+        item_problems_add(problems, rule->field, "%s is empty; it must be 1 to %zu characters",
+                          rule->field, rule->max_chars);
         return FIELD_INVALID;
     }
     /* Characters are at least a byte each and at most four: count only when it matters. */
     if (length > rule->max_chars && (chars = utf8_count_chars(text, length)) > rule->max_chars) {
-        add_problem(problems, rule->field, "%s is %zu characters long; the limit is %zu",
-                    rule->field, chars, rule->max_chars);
+        item_problems_add(problems, rule->field, "%s is %zu characters long; the limit is %zu",
+                          rule->field, chars, rule->max_chars);
         return FIELD_INVALID;
     }
     if (rule->printable && (control = utf8_first_control(text, length)) >= 0) {
-        add_problem(problems, rule->field,
-                    "%s contains a control character (U+%04lX); it must be printable text",
-                    rule->field, (unsigned long)control);
+        item_problems_add(problems, rule->field,
+                          "%s contains a control character (U+%04lX); it must be printable text",
+                          rule->field, (unsigned long)control);
         return FIELD_INVALID;
     }
     *text_out = text;
@@ -388,7 +318,7 @@ static enum field_state check_string(struct record_problems *problems, const jso
 }
 
 /* An RFC 3339 instant (absent or null: FIELD_ABSENT). On FIELD_VALID, *instant_out is set. */
-static enum field_state check_instant(struct record_problems *problems, const json_t *value,
+static enum field_state check_instant(struct item_problems *problems, const json_t *value,
                                       const char *field, int64_t *instant_out)
 {
     struct ccm_error error;
@@ -398,14 +328,14 @@ static enum field_state check_instant(struct record_problems *problems, const js
     if (is_absent(value))
         return FIELD_ABSENT;
     if (!json_is_string(value)) {
-        add_problem(problems, field, "%s must be a string (an ISO 8601 time), not %s", field,
-                    kind_name(value));
+        item_problems_add(problems, field, "%s must be a string (an ISO 8601 time), not %s", field,
+                          kind_name(value));
         return FIELD_INVALID;
     }
     text = json_string_value(value);
     length = json_string_length(value);
     if (calendar_parse_rfc3339(text, length, instant_out, &error) != 0) {
-        add_problem(problems, field, "%s: %s", field, error.message);
+        item_problems_add(problems, field, "%s: %s", field, error.message);
         return FIELD_INVALID;
     }
     /* Contacts happen in the Unix era: this also keeps every stored instant
@@ -413,15 +343,15 @@ static enum field_state check_instant(struct record_problems *problems, const js
     if (*instant_out < EVENT_INSTANT_MIN_US || *instant_out > EVENT_INSTANT_MAX_US) {
         char quoted[QUOTED_VALUE_MAX_CHARS * 4 + 8];
         utf8_quote(text, length, QUOTED_VALUE_MAX_CHARS, quoted, sizeof quoted);
-        add_problem(problems, field, "%s \"%s\" is outside the years 1970 to 9998 (in UTC)", field,
-                    quoted);
+        item_problems_add(problems, field, "%s \"%s\" is outside the years 1970 to 9998 (in UTC)",
+                          field, quoted);
         return FIELD_INVALID;
     }
     return FIELD_VALID;
 }
 
 /* A duration in seconds (absent or null: FIELD_ABSENT). */
-static enum field_state check_seconds(struct record_problems *problems, const json_t *value,
+static enum field_state check_seconds(struct item_problems *problems, const json_t *value,
                                       const char *field, double *seconds_out)
 {
     double seconds;
@@ -429,18 +359,20 @@ static enum field_state check_seconds(struct record_problems *problems, const js
     if (is_absent(value))
         return FIELD_ABSENT;
     if (!json_is_number(value)) {
-        add_problem(problems, field, "%s must be a number of seconds, not %s", field,
-                    kind_name(value));
+        item_problems_add(problems, field, "%s must be a number of seconds, not %s", field,
+                          kind_name(value));
         return FIELD_INVALID;
     }
     seconds = json_number_value(value);
     if (seconds < 0) {
-        add_problem(problems, field, "%s %.15g is negative; it must be 0 or more", field, seconds);
+        item_problems_add(problems, field, "%s %.15g is negative; it must be 0 or more", field,
+                          seconds);
         return FIELD_INVALID;
     }
     if (seconds > (EVENT_HANDLE_MAX_S)) {
-        add_problem(problems, field, "%s %.15g is more than the limit of %.0f seconds (7 days)",
-                    field, seconds, (double)(EVENT_HANDLE_MAX_S));
+        item_problems_add(problems, field,
+                          "%s %.15g is more than the limit of %.0f seconds (7 days)", field,
+                          seconds, (double)(EVENT_HANDLE_MAX_S));
         return FIELD_INVALID;
     }
     *seconds_out = seconds + 0.0; /* -0 becomes 0 */
@@ -448,18 +380,19 @@ static enum field_state check_seconds(struct record_problems *problems, const js
 }
 
 /* Channel: required, one of the data model's names. */
-static enum field_state check_channel(struct record_problems *problems, const json_t *value,
+static enum field_state check_channel(struct item_problems *problems, const json_t *value,
                                       enum event_channel *channel_out)
 {
     char quoted[QUOTED_VALUE_MAX_CHARS * 4 + 8];
     const char *text;
 
     if (is_absent(value)) {
-        add_problem(problems, "Channel", "Channel is required (one of %s)", CHANNEL_CHOICES);
+        item_problems_add(problems, "Channel", "Channel is required (one of %s)", CHANNEL_CHOICES);
         return FIELD_INVALID;
     }
     if (!json_is_string(value)) {
-        add_problem(problems, "Channel", "Channel must be a string, not %s", kind_name(value));
+        item_problems_add(problems, "Channel", "Channel must be a string, not %s",
+                          kind_name(value));
         return FIELD_INVALID;
     }
     text = json_string_value(value);
@@ -471,7 +404,8 @@ static enum field_state check_channel(struct record_problems *problems, const js
         }
     }
     utf8_quote(text, json_string_length(value), QUOTED_VALUE_MAX_CHARS, quoted, sizeof quoted);
-    add_problem(problems, "Channel", "Channel \"%s\" is not one of %s", quoted, CHANNEL_CHOICES);
+    item_problems_add(problems, "Channel", "Channel \"%s\" is not one of %s", quoted,
+                      CHANNEL_CHOICES);
     return FIELD_INVALID;
 }
 
@@ -503,20 +437,20 @@ static const json_t *member(const json_t *object, const char *key)
 }
 
 /* Formats the "X is before Y" problem of two instants. */
-static void add_order_problem(struct record_problems *problems, const char *later_field,
+static void add_order_problem(struct item_problems *problems, const char *later_field,
                               int64_t later_us, const char *earlier_field, int64_t earlier_us)
 {
     char later[32], earlier[32];
 
     calendar_format_rfc3339_utc(later_us, later);
     calendar_format_rfc3339_utc(earlier_us, earlier);
-    add_problem(problems, later_field, "%s %s is before %s %s", later_field, later, earlier_field,
-                earlier);
+    item_problems_add(problems, later_field, "%s %s is before %s %s", later_field, later,
+                      earlier_field, earlier);
 }
 
 /* Checks a CTR object into `checked`. Returns false when it never waited in a queue (not a
  * contact), true when it is a contact; either way, problems may have been recorded. */
-static bool check_ctr(const json_t *ctr, struct record_problems *problems,
+static bool check_ctr(const json_t *ctr, struct item_problems *problems,
                       struct checked_record *checked)
 {
     struct event_contact *contact = &checked->record.contact;
@@ -587,11 +521,12 @@ static bool check_ctr(const json_t *ctr, struct record_problems *problems,
             }
         }
         if (contact->has_handle && contact->handle_s > (EVENT_HANDLE_MAX_S))
-            add_problem(problems, "Agent",
-                        "Agent: the handle time (AgentInteractionDuration + CustomerHoldDuration "
-                        "+ AfterContactWorkDuration) is %.15g seconds, more than the limit of "
-                        "%.0f (7 days)",
-                        contact->handle_s, (double)(EVENT_HANDLE_MAX_S));
+            item_problems_add(
+                problems, "Agent",
+                "Agent: the handle time (AgentInteractionDuration + CustomerHoldDuration "
+                "+ AfterContactWorkDuration) is %.15g seconds, more than the limit of "
+                "%.0f (7 days)",
+                contact->handle_s, (double)(EVENT_HANDLE_MAX_S));
         contact->agent = username;
         checked->agent_length = username_length;
         return true;
@@ -607,10 +542,10 @@ static bool check_ctr(const json_t *ctr, struct record_problems *problems,
             add_order_problem(problems, field, contact->ended_us, "Queue.EnqueueTimestamp",
                               contact->offered_us);
     } else if (dequeued == FIELD_ABSENT && disconnected == FIELD_ABSENT) {
-        add_problem(problems, "DisconnectTimestamp",
-                    "the contact was never connected to an agent (abandoned) and has neither "
-                    "Queue.DequeueTimestamp nor DisconnectTimestamp: the wait is needed for "
-                    "short abandons, service level and longest wait");
+        item_problems_add(problems, "DisconnectTimestamp",
+                          "the contact was never connected to an agent (abandoned) and has neither "
+                          "Queue.DequeueTimestamp nor DisconnectTimestamp: the wait is needed for "
+                          "short abandons, service level and longest wait");
     }
     return true;
 }
@@ -666,13 +601,13 @@ static int store_record(struct parser *parser, const struct checked_record *chec
  * Returns -1 when parsing must stop (out of memory), else 0. */
 static int take_record(struct parser *parser, const json_t *value, long index, long line)
 {
-    struct record_problems problems = {0};
+    struct item_problems problems = {0};
     struct checked_record checked = {0};
     bool is_contact = false;
 
     if (!json_is_object(value))
-        add_problem(&problems, "", "the record is %s; each record must be a JSON object",
-                    kind_name(value));
+        item_problems_add(&problems, "", "the record is %s; each record must be a JSON object",
+                          kind_name(value));
     else
         is_contact = check_ctr(value, &problems, &checked);
 

@@ -26,6 +26,7 @@
 
 #include "arena.h"
 #include "calendar.h"
+#include "item_problems.h"
 #include "utf8.h"
 
 /* Integers are read as reals: handle_s is a double anyway, and a huge integer in a
@@ -33,7 +34,6 @@
 #define EVENT_LOAD_FLAGS (JSON_DECODE_INT_AS_REAL)
 
 #define QUOTED_VALUE_MAX_CHARS 40 /* of a bad value shown in a message */
-#define OTHER_FIELDS_LISTED    3  /* other bad fields named in an item's message */
 
 static const char *const channel_names[EVENT_CHANNEL_COUNT] = {
     "phone", "face_to_face", "webchat", "email", "social", "webform",
@@ -264,80 +264,11 @@ static int fail_too_many_items(struct parser *parser, long index, long line)
 
 /* ---- one item's problems */
 
-/* Everything wrong with one item: the first problem in full, the other fields by name. */
-struct item_problems {
-    unsigned count;
-    const char *field;
-    char message[sizeof((struct event_item_error *)0)->message];
-    const char *other_fields[OTHER_FIELDS_LISTED];
-    unsigned other_field_count;    /* listed in other_fields */
-    unsigned unlisted_field_count; /* further fields beyond those */
-};
-
-static void add_problem(struct item_problems *problems, const char *field, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void add_problem(struct item_problems *problems, const char *field, const char *format, ...)
-{
-    va_list args;
-
-    if (problems->count++ == 0) {
-        problems->field = field;
-        va_start(args, format);
-        vsnprintf(problems->message, sizeof problems->message, format, args);
-        va_end(args);
-        return;
-    }
-    if (strcmp(field, problems->field) == 0)
-        return;
-    for (unsigned i = 0; i < problems->other_field_count; i++)
-        if (strcmp(field, problems->other_fields[i]) == 0)
-            return;
-    if (problems->other_field_count < OTHER_FIELDS_LISTED)
-        problems->other_fields[problems->other_field_count++] = field;
-    else
-        problems->unlisted_field_count++;
-}
-
-/* Appends text to a NUL-terminated buffer, truncating at its end. */
-static void append_text(char *buffer, size_t size, const char *text)
-{
-    size_t used = strlen(buffer);
-    if (used + 1 < size)
-        snprintf(buffer + used, size - used, "%s", text);
-}
-
-/* Records the item's error: the first problem's message, cut to leave room for the names of
- * the other bad fields. */
+/* Records the item's one error. */
 static void record_item_problems(struct parser *parser, long index, long line,
                                  struct item_problems *problems)
 {
-    char suffix[128] = "", more[32];
-    size_t room;
-
-    if (problems->other_field_count > 0) {
-        append_text(suffix, sizeof suffix, " (also invalid: ");
-        for (unsigned i = 0; i < problems->other_field_count; i++) {
-            if (i > 0)
-                append_text(suffix, sizeof suffix, ", ");
-            append_text(suffix, sizeof suffix, problems->other_fields[i]);
-        }
-        if (problems->unlisted_field_count) {
-            snprintf(more, sizeof more, " and %u more", problems->unlisted_field_count);
-            append_text(suffix, sizeof suffix, more);
-        }
-        append_text(suffix, sizeof suffix, ")");
-    }
-    room = sizeof problems->message - 1 - strlen(suffix);
-    if (strlen(problems->message) > room) {
-        /* Cut the first message on a character boundary and mark the cut. */
-        size_t cut = room - 3;
-        while (cut > 0 && utf8_is_continuation((unsigned char)problems->message[cut]))
-            cut--;
-        memcpy(problems->message + cut, "...", 4);
-    }
-    append_text(problems->message, sizeof problems->message, suffix);
-    record_error(parser, index, line, problems->field, problems->message);
+    record_error(parser, index, line, problems->field, item_problems_message(problems));
 }
 
 /* ---- field checks */
@@ -511,14 +442,14 @@ static enum field_state check_string(struct item_problems *problems,
 
     if (value->kind == VALUE_ABSENT) {
         if (rule->required)
-            add_problem(problems, rule->field, "%s is required", rule->field);
+            item_problems_add(problems, rule->field, "%s is required", rule->field);
         return rule->required ? FIELD_INVALID : FIELD_ABSENT;
     }
     if (value->kind == VALUE_NULL && !rule->required)
         return FIELD_ABSENT;
     if (value->kind != VALUE_STRING) {
-        add_problem(problems, rule->field, "%s must be a string, not %s", rule->field,
-                    value_kind_name(value));
+        item_problems_add(problems, rule->field, "%s must be a string, not %s", rule->field,
+                          value_kind_name(value));
         return FIELD_INVALID;
     }
     text = value->text;
@@ -526,20 +457,20 @@ static enum field_state check_string(struct item_problems *problems,
     if (length == 0) {
         if (!rule->required)
             return FIELD_ABSENT; /* "" means unknown, e.g. a withheld caller */
-        add_problem(problems, rule->field, "%s is empty; it must be 1 to %zu characters",
-                    rule->field, rule->max_chars);
+        item_problems_add(problems, rule->field, "%s is empty; it must be 1 to %zu characters",
+                          rule->field, rule->max_chars);
         return FIELD_INVALID;
     }
     /* Characters are at least a byte each and at most four: count only when it matters. */
     if (length > rule->max_chars && (chars = utf8_count_chars(text, length)) > rule->max_chars) {
-        add_problem(problems, rule->field, "%s is %zu characters long; the limit is %zu",
-                    rule->field, chars, rule->max_chars);
+        item_problems_add(problems, rule->field, "%s is %zu characters long; the limit is %zu",
+                          rule->field, chars, rule->max_chars);
         return FIELD_INVALID;
     }
     if (rule->printable && (control = utf8_first_control(text, length)) >= 0) {
-        add_problem(problems, rule->field,
-                    "%s contains a control character (U+%04lX); it must be printable text",
-                    rule->field, (unsigned long)control);
+        item_problems_add(problems, rule->field,
+                          "%s contains a control character (U+%04lX); it must be printable text",
+                          rule->field, (unsigned long)control);
         return FIELD_INVALID;
     }
     *text_out = text;
@@ -557,17 +488,18 @@ static enum field_state check_name(struct item_problems *problems, const struct 
 
     if (value->kind == VALUE_ABSENT || (value->kind == VALUE_NULL && !required)) {
         if (required)
-            add_problem(problems, field, "%s is required", field);
+            item_problems_add(problems, field, "%s is required", field);
         return required ? FIELD_INVALID : FIELD_ABSENT;
     }
     if (value->kind != VALUE_STRING) {
-        add_problem(problems, field, "%s must be a string, not %s", field, value_kind_name(value));
+        item_problems_add(problems, field, "%s must be a string, not %s", field,
+                          value_kind_name(value));
         return FIELD_INVALID;
     }
     found = index_of_text(names, count, value->text, value->length);
     if (found < 0) {
         utf8_quote(value->text, value->length, QUOTED_VALUE_MAX_CHARS, quoted, sizeof quoted);
-        add_problem(problems, field, "%s \"%s\" is not one of %s", field, quoted, choices);
+        item_problems_add(problems, field, "%s \"%s\" is not one of %s", field, quoted, choices);
         return FIELD_INVALID;
     }
     *index_out = found;
@@ -583,23 +515,23 @@ static enum field_state check_instant(struct item_problems *problems,
 
     if (value->kind == VALUE_ABSENT || (value->kind == VALUE_NULL && !required)) {
         if (required)
-            add_problem(problems, field, "%s is required", field);
+            item_problems_add(problems, field, "%s is required", field);
         return required ? FIELD_INVALID : FIELD_ABSENT;
     }
     if (value->kind != VALUE_STRING) {
-        add_problem(problems, field, "%s must be a string (an RFC 3339 time), not %s", field,
-                    value_kind_name(value));
+        item_problems_add(problems, field, "%s must be a string (an RFC 3339 time), not %s", field,
+                          value_kind_name(value));
         return FIELD_INVALID;
     }
     if (calendar_parse_rfc3339(value->text, value->length, instant_out, &error) != 0) {
-        add_problem(problems, field, "%s: %s", field, error.message);
+        item_problems_add(problems, field, "%s: %s", field, error.message);
         return FIELD_INVALID;
     }
     /* Contacts happen in the Unix era: this also keeps every stored instant
      * and local date inside the range PostgreSQL and the calendar format. */
     if (*instant_out < EVENT_INSTANT_MIN_US || *instant_out > EVENT_INSTANT_MAX_US) {
-        add_problem(problems, field, "%s \"%.*s\" is outside the years 1970 to 9998 (in UTC)",
-                    field, (int)(value->length < 40 ? value->length : 40), value->text);
+        item_problems_add(problems, field, "%s \"%.*s\" is outside the years 1970 to 9998 (in UTC)",
+                          field, (int)(value->length < 40 ? value->length : 40), value->text);
         return FIELD_INVALID;
     }
     return FIELD_VALID;
@@ -613,20 +545,20 @@ static enum field_state check_handle(struct item_problems *problems,
     if (value->kind == VALUE_ABSENT || value->kind == VALUE_NULL)
         return FIELD_ABSENT;
     if (value->kind != VALUE_NUMBER) {
-        add_problem(problems, "handle_s", "handle_s must be a number of seconds, not %s",
-                    value_kind_name(value));
+        item_problems_add(problems, "handle_s", "handle_s must be a number of seconds, not %s",
+                          value_kind_name(value));
         return FIELD_INVALID;
     }
     seconds = value->number;
     if (seconds < 0) {
-        add_problem(problems, "handle_s", "handle_s %.15g is negative; it must be 0 or more",
-                    seconds);
+        item_problems_add(problems, "handle_s", "handle_s %.15g is negative; it must be 0 or more",
+                          seconds);
         return FIELD_INVALID;
     }
     if (seconds > (EVENT_HANDLE_MAX_S)) {
-        add_problem(problems, "handle_s",
-                    "handle_s %.15g is more than the limit of %.0f seconds (7 days)", seconds,
-                    (double)(EVENT_HANDLE_MAX_S));
+        item_problems_add(problems, "handle_s",
+                          "handle_s %.15g is more than the limit of %.0f seconds (7 days)", seconds,
+                          (double)(EVENT_HANDLE_MAX_S));
         return FIELD_INVALID;
     }
     *seconds_out = seconds + 0.0; /* -0 becomes 0 */
@@ -640,9 +572,9 @@ static enum field_state check_resolution(struct item_problems *problems,
     if (value->kind == VALUE_ABSENT || value->kind == VALUE_NULL)
         return FIELD_ABSENT;
     if (value->kind != VALUE_BOOLEAN) {
-        add_problem(problems, "first_contact_resolved",
-                    "first_contact_resolved must be true, false or null, not %s",
-                    value_kind_name(value));
+        item_problems_add(problems, "first_contact_resolved",
+                          "first_contact_resolved must be true, false or null, not %s",
+                          value_kind_name(value));
         return FIELD_INVALID;
     }
     *resolution_out = value->boolean ? EVENT_RESOLUTION_YES : EVENT_RESOLUTION_NO;
@@ -711,10 +643,11 @@ static void check_call_record(const struct raw_fields *fields, struct item_probl
     /* Cross-field rules, each checked when the fields it needs are valid. */
     if (outcome_state == FIELD_VALID && outcome == EVENT_OUTCOME_ANSWERED &&
         answered == FIELD_ABSENT)
-        add_problem(problems, "answered_at", "outcome is answered but answered_at is missing");
+        item_problems_add(problems, "answered_at",
+                          "outcome is answered but answered_at is missing");
     if (outcome_state == FIELD_VALID && outcome != EVENT_OUTCOME_ANSWERED &&
         answered == FIELD_VALID)
-        add_problem(
+        item_problems_add(
             problems, "answered_at",
             "answered_at contradicts outcome %s: only answered contacts have an answered_at",
             outcome_names[outcome]);
@@ -722,26 +655,29 @@ static void check_call_record(const struct raw_fields *fields, struct item_probl
         contact->answered_us < contact->offered_us) {
         calendar_format_rfc3339_utc(contact->answered_us, first);
         calendar_format_rfc3339_utc(contact->offered_us, second);
-        add_problem(problems, "answered_at", "answered_at %s is before offered_at %s", first,
-                    second);
+        item_problems_add(problems, "answered_at", "answered_at %s is before offered_at %s", first,
+                          second);
     }
     if (offered == FIELD_VALID && ended == FIELD_VALID && contact->ended_us < contact->offered_us) {
         calendar_format_rfc3339_utc(contact->ended_us, first);
         calendar_format_rfc3339_utc(contact->offered_us, second);
-        add_problem(problems, "ended_at", "ended_at %s is before offered_at %s", first, second);
+        item_problems_add(problems, "ended_at", "ended_at %s is before offered_at %s", first,
+                          second);
     } else if (answered == FIELD_VALID && ended == FIELD_VALID &&
                contact->ended_us < contact->answered_us) {
         calendar_format_rfc3339_utc(contact->ended_us, first);
         calendar_format_rfc3339_utc(contact->answered_us, second);
-        add_problem(problems, "ended_at", "ended_at %s is before answered_at %s", first, second);
+        item_problems_add(problems, "ended_at", "ended_at %s is before answered_at %s", first,
+                          second);
     }
     if (outcome_state == FIELD_VALID &&
         (outcome == EVENT_OUTCOME_ABANDONED || outcome == EVENT_OUTCOME_TIMEOUT) &&
         ended == FIELD_ABSENT)
-        add_problem(problems, "ended_at",
-                    "outcome %s needs ended_at: the wait is needed for short abandons, service "
-                    "level and longest wait",
-                    outcome_names[outcome]);
+        item_problems_add(
+            problems, "ended_at",
+            "outcome %s needs ended_at: the wait is needed for short abandons, service "
+            "level and longest wait",
+            outcome_names[outcome]);
 }
 
 /* Checks a lifecycle event (API contract): call.offered (id, queue, at, caller?,
@@ -874,7 +810,8 @@ static int take_fields(struct parser *parser, const struct raw_fields *fields,
     enum event_type type = EVENT_TYPE_CALL;
 
     if (!fields)
-        add_problem(&problems, "", "the item is %s; each item must be a JSON object", kind_name);
+        item_problems_add(&problems, "", "the item is %s; each item must be a JSON object",
+                          kind_name);
     else if (check_type(&problems, &fields->type, &type) == FIELD_VALID && type == EVENT_TYPE_CALL)
         check_call_record(fields, &problems, &item);
     else if (problems.count == 0)
