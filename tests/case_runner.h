@@ -38,6 +38,11 @@ int case_runner_set_value(json_t *object, const char *key, json_t *value);
 /* Sets `key` to the instant as UTC RFC 3339 text; 0 or -1 as case_runner_set_value. */
 int case_runner_set_instant(json_t *object, const char *key, int64_t instant_us);
 
+struct event_contact;
+/* Sets the keys of a contact (lib/event's shape, which lib/connect_ctr fills too), the
+ * optional ones only when known; 0, or -1 when a string is not UTF-8. */
+int case_runner_set_contact(json_t *object, const struct event_contact *contact);
+
 /* An item error of lib/event's shape as {"index"?, "line"?, "field", "message"} (index and
  * line omitted when -1), or NULL when a string is not UTF-8. */
 struct event_item_error;

@@ -82,23 +82,7 @@ static json_t *render_record(const struct connect_ctr_record *record)
     failed |= case_runner_set_value(object, "index", json_integer(record->index));
     if (record->line != -1)
         failed |= case_runner_set_value(object, "line", json_integer(record->line));
-    failed |= case_runner_set_value(object, "id", json_string(contact->id));
-    failed |= case_runner_set_value(object, "queue", json_string(contact->queue));
-    failed |=
-        case_runner_set_value(object, "channel", json_string(event_channel_name(contact->channel)));
-    failed |=
-        case_runner_set_value(object, "outcome", json_string(event_outcome_name(contact->outcome)));
-    failed |= case_runner_set_instant(object, "offered_at", contact->offered_us);
-    if (contact->has_answered)
-        failed |= case_runner_set_instant(object, "answered_at", contact->answered_us);
-    if (contact->has_ended)
-        failed |= case_runner_set_instant(object, "ended_at", contact->ended_us);
-    if (contact->has_handle)
-        failed |= case_runner_set_value(object, "handle_s", json_real(contact->handle_s));
-    if (contact->caller)
-        failed |= case_runner_set_value(object, "caller", json_string(contact->caller));
-    if (contact->agent)
-        failed |= case_runner_set_value(object, "agent", json_string(contact->agent));
+    failed |= case_runner_set_contact(object, contact);
     failed |= case_runner_set_instant(object, "version", record->version_us);
     if (failed) {
         json_decref(object);

@@ -30,30 +30,7 @@ static json_t *render_contact(const struct event_contact *contact)
     json_t *object = json_object();
     int failed = 0;
 
-    failed |= case_runner_set_value(object, "id", contact->id ? json_string(contact->id) : NULL);
-    failed |=
-        case_runner_set_value(object, "queue", contact->queue ? json_string(contact->queue) : NULL);
-    failed |=
-        case_runner_set_value(object, "channel", json_string(event_channel_name(contact->channel)));
-    failed |=
-        case_runner_set_value(object, "outcome", json_string(event_outcome_name(contact->outcome)));
-    failed |= case_runner_set_instant(object, "offered_at", contact->offered_us);
-    if (contact->has_answered)
-        failed |= case_runner_set_instant(object, "answered_at", contact->answered_us);
-    if (contact->has_ended)
-        failed |= case_runner_set_instant(object, "ended_at", contact->ended_us);
-    if (contact->has_handle)
-        failed |= case_runner_set_value(object, "handle_s", json_real(contact->handle_s));
-    if (contact->first_contact_resolved != EVENT_RESOLUTION_UNKNOWN)
-        failed |= case_runner_set_value(
-            object, "first_contact_resolved",
-            json_boolean(contact->first_contact_resolved == EVENT_RESOLUTION_YES));
-    if (contact->caller)
-        failed |= case_runner_set_value(object, "caller", json_string(contact->caller));
-    if (contact->reason)
-        failed |= case_runner_set_value(object, "reason", json_string(contact->reason));
-    if (contact->agent)
-        failed |= case_runner_set_value(object, "agent", json_string(contact->agent));
+    failed |= case_runner_set_contact(object, contact);
     if (failed) {
         json_decref(object);
         return NULL;
