@@ -14,6 +14,7 @@ void api_kpis_get(struct http_call *call);                /* api_kpi.c */
 void api_kpis_series_get(struct http_call *call);         /* api_kpi.c */
 void api_queue_put(struct http_call *call);               /* api_admin.c */
 void api_queue_get(struct http_call *call);               /* api_admin.c */
+void api_queue_list(struct http_call *call);              /* api_admin.c */
 void api_targets_put(struct http_call *call);             /* api_admin.c */
 void api_targets_get(struct http_call *call);             /* api_admin.c */
 void api_abandoned_get(struct http_call *call);           /* api_abandoned.c */

@@ -1,5 +1,5 @@
 /*
- * api_admin: configuration endpoints (PUT/GET /v1/queues/NAME, PUT/GET
+ * api_admin: configuration endpoints (GET /v1/queues, PUT/GET /v1/queues/NAME, PUT/GET
  * /v1/targets) and health (/healthz, /readyz). Settings and targets are
  * versioned by effective date (KPI definitions, "Targets"); a settings change
  * rebuilds the affected interval aggregates in the same transaction.
@@ -299,6 +299,71 @@ void api_queue_get(struct http_call *call)
         http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
         api_admin_call_free(admin);
     }
+}
+
+static void api_admin_on_queue_list(const struct db_result *result, void *user_data)
+{
+    struct http_call *call = user_data;
+    json_t *queues, *services;
+    PGresult *rows;
+
+    if (!result->ok) {
+        api_admin_reply_db_error(call, result);
+        return;
+    }
+    queues = json_array();
+    rows = result->results[0];
+    for (int r = 0; r < PQntuples(rows); r++)
+        json_array_append_new(
+            queues,
+            json_pack("{s:s, s:o}", "name", PQgetvalue(rows, r, 0), "service",
+                      PQgetisnull(rows, r, 1) ? json_null() : json_string(PQgetvalue(rows, r, 1))));
+    services = json_array();
+    rows = result->results[1];
+    for (int r = 0; r < PQntuples(rows); r++)
+        json_array_append_new(services, json_string(PQgetvalue(rows, r, 0)));
+    http_reply_json(call, 200, json_pack("{s:o, s:o}", "queues", queues, "services", services));
+}
+
+/* GET /v1/queues: the tenant's queues (configured or with contacts) and each one's
+ * service today, and every service that has or had a queue: what a page offers as
+ * scopes. Names come from loose index scans of the interval aggregates (one probe
+ * per distinct name), so the answer costs the same at 10 million contacts as at 10. */
+void api_queue_list(struct http_call *call)
+{
+    struct db_statement statements[2] = {{0}};
+
+    statements[0].sql =
+        "WITH RECURSIVE seen(queue) AS ("
+        " (SELECT queue FROM contact_intervals WHERE tenant_id = $1 ORDER BY queue LIMIT 1)"
+        " UNION ALL SELECT (SELECT i.queue FROM contact_intervals i WHERE i.tenant_id = $1"
+        "  AND i.queue > seen.queue ORDER BY i.queue LIMIT 1) FROM seen WHERE seen.queue IS NOT "
+        "NULL),"
+        " names AS (SELECT queue FROM seen WHERE queue IS NOT NULL"
+        "  UNION SELECT queue FROM queue_settings WHERE tenant_id = $1)"
+        " SELECT n.queue, nullif(r.service, '') FROM names n"
+        " LEFT JOIN queue_settings_resolved r ON r.tenant_id = $1 AND r.queue = n.queue"
+        "  AND r.valid_from <= (SELECT (now() AT TIME ZONE time_zone)::date FROM tenants"
+        "   WHERE id = $1)"
+        "  AND (SELECT (now() AT TIME ZONE time_zone)::date FROM tenants WHERE id = $1)"
+        "   < r.valid_to"
+        " ORDER BY n.queue";
+    statements[1].sql =
+        "WITH RECURSIVE seen(service) AS ("
+        " (SELECT service FROM contact_intervals WHERE tenant_id = $1 AND service IS NOT NULL"
+        "  ORDER BY service LIMIT 1)"
+        " UNION ALL SELECT (SELECT i.service FROM contact_intervals i WHERE i.tenant_id = $1"
+        "  AND i.service IS NOT NULL AND i.service > seen.service ORDER BY i.service LIMIT 1)"
+        "  FROM seen WHERE seen.service IS NOT NULL)"
+        " SELECT service FROM seen WHERE service <> ''"
+        " UNION SELECT service FROM queue_settings_resolved WHERE tenant_id = $1 AND service <> ''"
+        " ORDER BY 1";
+    for (int i = 0; i < 2; i++) {
+        statements[i].param_count = 1;
+        statements[i].params[0] = call->tenant->id_text;
+    }
+    if (db_pool_submit(call->server->readers, statements, 2, api_admin_on_queue_list, call))
+        http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
 }
 
 void api_targets_put(struct http_call *call)

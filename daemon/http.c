@@ -53,6 +53,7 @@ static const struct http_route http_routes[] = {
     {EVHTTP_REQ_GET, "/v1/kpis/series", HTTP_ROUTE_READ, api_kpis_series_get},
     {EVHTTP_REQ_PUT, "/v1/queues/", HTTP_ROUTE_ADMIN, api_queue_put},
     {EVHTTP_REQ_GET, "/v1/queues/", HTTP_ROUTE_READ, api_queue_get},
+    {EVHTTP_REQ_GET, "/v1/queues", HTTP_ROUTE_READ, api_queue_list},
     {EVHTTP_REQ_PUT, "/v1/targets", HTTP_ROUTE_ADMIN, api_targets_put},
     {EVHTTP_REQ_GET, "/v1/targets", HTTP_ROUTE_READ, api_targets_get},
     {EVHTTP_REQ_GET, "/v1/live", HTTP_ROUTE_READ, api_live_get},
