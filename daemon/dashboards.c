@@ -63,9 +63,10 @@ void dashboards_free(struct dashboards *dashboards)
 const char *dashboards_default_directory(void)
 {
     struct stat info;
-    /* A build tree serves its source's pages; an installed daemon its shared copy. */
-    if (stat(CCM_SOURCE_DASHBOARDS_DIR, &info) == 0 && S_ISDIR(info.st_mode))
-        return CCM_SOURCE_DASHBOARDS_DIR;
+    /* A build tree serves the pages its build assembled (dashboards/CMakeLists.txt);
+     * an installed daemon its shared copy. */
+    if (stat(CCM_BUILD_DASHBOARDS_DIR, &info) == 0 && S_ISDIR(info.st_mode))
+        return CCM_BUILD_DASHBOARDS_DIR;
     return CCM_INSTALLED_DASHBOARDS_DIR;
 }
 

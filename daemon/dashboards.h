@@ -1,6 +1,6 @@
 /*
- * dashboards: serves the dashboard pages and their assets (dashboards/web in
- * the source tree, share/ccmetrics/dashboards when installed) on the API's origin,
+ * dashboards: serves the dashboard pages and their assets (as the build assembled
+ * them in build/dashboards/web, share/ccmetrics/dashboards when installed) on the API's origin,
  * so pages call the API without CORS. Owns struct dashboards: the directory.
  * Files only, read-only, never outside the directory: names are limited to
  * [A-Za-z0-9._-] segments that do not start with a dot, the last component is

@@ -4,9 +4,9 @@
 # runs as when ccmetricsd is started by root.
 CCM_PACKAGES_BUILD="build-essential cmake pkg-config libevent-dev libpq-dev libjansson-dev
   libcurl4-openssl-dev libssl-dev libsystemd-dev postgresql postgresql-client tzdata
-  ca-certificates"
-# chromium and Node.js (with npm) for the pages' tests in a real headless browser
-CCM_PACKAGES_TEST="python3 clang libclang-rt-14-dev chromium nodejs"
+  ca-certificates nodejs"
+# chromium for the pages' tests in a real headless browser (driven from Node.js)
+CCM_PACKAGES_TEST="python3 clang libclang-rt-14-dev chromium"
 
 ccm_missing_packages() {
     local missing=()
@@ -35,6 +35,13 @@ ccm_install() {
         echo "run:  sudo apt-get update && sudo apt-get install -y $missing" >&2
         exit 1
     fi
+}
+
+# npm installs the pages' charting library at build time (and the browser test
+# driver). Debian's nodejs has no npm of its own, NodeSource's bundles one (and
+# conflicts with Debian's npm package): install Debian's only when none is there.
+ccm_install_npm() {
+    command -v npm >/dev/null || ccm_install npm
 }
 
 ccm_ensure_user() {
