@@ -49,6 +49,9 @@ function makeTile(scope) {
 
 function render(tile, snapshot) {
   tile.querySelector("[data-state]").textContent = "live";
+  if (!document.body.dataset.readyMs &&
+      [...document.querySelectorAll(".tile [data-state]")].every((e) => e.textContent === "live"))
+    document.body.dataset.readyMs = Math.round(performance.now()); // first view, every tile live
   const waiting = tile.querySelector('[data-field="waiting"]');
   waiting.textContent = snapshot.waiting;
   waiting.dataset.value = snapshot.waiting;
