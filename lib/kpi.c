@@ -132,6 +132,27 @@ enum kpi_direction kpi_direction_of(enum kpi_key key)
     }
 }
 
+int64_t kpi_sample_size(enum kpi_key key, const struct kpi_counters *counters)
+{
+    switch (key) {
+    case KPI_ANSWERED_PCT:
+    case KPI_ABANDONED_PCT:
+        return counters->offered - counters->short_abandoned - counters->refused;
+    case KPI_SERVICE_LEVEL_PCT:
+        return counters->sl_denominator;
+    case KPI_ASA_S:
+        return counters->answered;
+    case KPI_AHT_S:
+        return counters->handle_count;
+    case KPI_FCR_PCT:
+        return counters->fcr_known;
+    case KPI_REPEAT_FCR_PCT:
+        return counters->repeat_known;
+    default:
+        return counters->offered;
+    }
+}
+
 const struct kpi_target *kpi_target_in_force(const struct kpi_target *targets, size_t count,
                                              enum kpi_key key, int32_t first_day)
 {

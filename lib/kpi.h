@@ -88,6 +88,9 @@ const char *kpi_name(enum kpi_key key);
 /* -1 when unknown. Knows only the keys this version computes. */
 int kpi_from_name(const char *name);
 enum kpi_direction kpi_direction_of(enum kpi_key key);
+/* How many contacts a figure rests on: the denominator of a rate, the count of an
+ * average, offered for counts and the longest wait. */
+int64_t kpi_sample_size(enum kpi_key key, const struct kpi_counters *counters);
 
 /* The target in force for a period whose first local day is first_day: the one
  * with the latest effective_from on or before it; NULL when none. */
