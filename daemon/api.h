@@ -20,5 +20,16 @@ void api_targets_get(struct http_call *call);             /* api_admin.c */
 void api_abandoned_get(struct http_call *call);           /* api_abandoned.c */
 void api_asterisk_queue_log_post(struct http_call *call); /* api_sources.c */
 void api_amazon_connect_post(struct http_call *call);     /* api_sources.c */
+void api_alert_endpoints_post(struct http_call *call);    /* api_alerts.c */
+void api_alert_endpoints_get(struct http_call *call);     /* api_alerts.c */
+void api_alert_endpoint_get(struct http_call *call);      /* api_alerts.c */
+void api_alert_endpoint_post(struct http_call *call);     /* api_alerts.c */
+void api_alert_endpoint_patch(struct http_call *call);    /* api_alerts.c */
+void api_alert_endpoint_delete(struct http_call *call);   /* api_alerts.c */
+void api_alert_rules_post(struct http_call *call);        /* api_alerts.c */
+void api_alert_rules_get(struct http_call *call);         /* api_alerts.c */
+void api_alert_rule_put(struct http_call *call);          /* api_alerts.c */
+void api_alert_rule_delete(struct http_call *call);       /* api_alerts.c */
+void api_alerts_get(struct http_call *call);              /* api_alerts.c */
 
 #endif

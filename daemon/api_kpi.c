@@ -58,7 +58,7 @@ struct api_kpi_query {
 };
 
 /* The 14 sums of kpi_counters over contact_intervals, and the same over contact_facts. */
-static const char *const api_kpi_aggregate_columns =
+const char *const api_kpi_aggregate_columns =
     "coalesce(sum(offered), 0), coalesce(sum(answered), 0), coalesce(sum(abandoned), 0),"
     " coalesce(sum(short_abandoned), 0), coalesce(sum(timed_out), 0),"
     " coalesce(sum(refused), 0), coalesce(sum(answered_wait_us), 0),"
@@ -67,7 +67,7 @@ static const char *const api_kpi_aggregate_columns =
     " coalesce(sum(fcr_resolved), 0), coalesce(sum(fcr_known), 0), max(max_wait_us),"
     " coalesce(sum(repeat_known) FILTER (WHERE local_date <= f.through), 0),"
     " coalesce(sum(repeat_followed) FILTER (WHERE local_date <= f.through), 0)";
-static const char *const api_kpi_raw_columns =
+const char *const api_kpi_raw_columns =
     "count(*), coalesce(sum(is_answered), 0), coalesce(sum(is_abandoned), 0),"
     " coalesce(sum(is_short_abandoned), 0), coalesce(sum(is_timed_out), 0),"
     " coalesce(sum(is_refused), 0), coalesce(sum(answered_wait_us), 0),"
@@ -183,11 +183,9 @@ static int64_t api_kpi_column(PGresult *result, int row, int column)
                                             : strtoll(PQgetvalue(result, row, column), NULL, 10);
 }
 
-void api_kpi_read_counters(PGresult *result, int row, struct kpi_counters *counters,
-                           int *repeat_window_days)
+void api_kpi_read_sums(PGresult *result, int row, int column, struct kpi_counters *counters)
 {
     struct kpi_counters *c = counters;
-    int column = API_KPI_SUMS_COLUMN;
     c->offered = api_kpi_column(result, row, column + 0);
     c->answered = api_kpi_column(result, row, column + 1);
     c->abandoned = api_kpi_column(result, row, column + 2);
@@ -203,6 +201,14 @@ void api_kpi_read_counters(PGresult *result, int row, struct kpi_counters *count
     c->fcr_known = api_kpi_column(result, row, column + 12);
     c->has_max_wait = !PQgetisnull(result, row, column + 13);
     c->max_wait_us = api_kpi_column(result, row, column + 13);
+}
+
+void api_kpi_read_counters(PGresult *result, int row, struct kpi_counters *counters,
+                           int *repeat_window_days)
+{
+    struct kpi_counters *c = counters;
+    int column = API_KPI_SUMS_COLUMN;
+    api_kpi_read_sums(result, row, column, counters);
     /* stored final counts + counts of the days not final yet */
     c->repeat_known =
         api_kpi_column(result, row, column + 14) + api_kpi_column(result, row, column + 16);

@@ -42,6 +42,13 @@ extern const char *const api_kpi_targets_sql;
 void api_kpi_sums_sql(char out[API_KPI_SUMS_SQL_MAX], enum scope_kind kind, const char *bucket,
                       bool use_raw, bool repeat_from_raw);
 int64_t api_kpi_now_us(void);
+/* The 14 sums of kpi_counters (then two repeat counts that need a CTE f with
+ * column `through`, a date) over contact_intervals, and the same 14 (then two
+ * zeros) over contact_facts: the select lists of every statement that sums. */
+extern const char *const api_kpi_aggregate_columns;
+extern const char *const api_kpi_raw_columns;
+/* Reads the 14 sums that start at `column` of `row`. */
+void api_kpi_read_sums(PGresult *result, int row, int column, struct kpi_counters *counters);
 /* Reads the sums of `row` (api_kpi_sums_sql) into counters, and the longest repeat
  * window of the tenant's queues in days. */
 void api_kpi_read_counters(PGresult *result, int row, struct kpi_counters *counters,

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "net_policy.h"
+
 static char *config_strdup(const char *value)
 {
     char *copy = strdup(value ? value : "");
@@ -38,6 +40,10 @@ void config_init(struct config *config)
     config->ingest_max_rows = 20000;
     config->lifecycle_max_open_s = 4 * 3600;
     config->repeat_finalize_interval_s = 60;
+    config->alert_evaluate_interval_s = 10;
+    config->webhook_timeout_s = 10;
+    config->webhook_disable_after_s = 3 * 86400;
+    config->webhook_retry_base_s = 30;
 }
 
 void config_free(struct config *config)
@@ -52,6 +58,7 @@ void config_free(struct config *config)
     free(config->queue_log_path);
     free(config->queue_log_tenant);
     free(config->dashboards_dir);
+    free(config->public_url);
     for (int i = 0; i < config->webhook_allow_count; i++)
         free(config->webhook_allow[i]);
     memset(config, 0, sizeof *config);
@@ -127,6 +134,24 @@ int config_set(struct config *config, const char *key, const char *value, struct
             return ccm_error_set(error, "at most %d webhook_allow networks",
                                  CONFIG_MAX_WEBHOOK_ALLOW);
         config->webhook_allow[config->webhook_allow_count++] = config_strdup(value);
+    } else if (strcmp(key, "alert_evaluate_interval_s") == 0) {
+        if (config_parse_long(key, value, 0, 10, &number, error))
+            return -1;
+        config->alert_evaluate_interval_s = (int)number;
+    } else if (strcmp(key, "webhook_timeout_s") == 0) {
+        if (config_parse_long(key, value, 1, 300, &number, error))
+            return -1;
+        config->webhook_timeout_s = (int)number;
+    } else if (strcmp(key, "webhook_disable_after_s") == 0) {
+        if (config_parse_long(key, value, 60, 30L * 86400, &number, error))
+            return -1;
+        config->webhook_disable_after_s = (int)number;
+    } else if (strcmp(key, "webhook_retry_base_s") == 0) {
+        if (config_parse_long(key, value, 1, 3600, &number, error))
+            return -1;
+        config->webhook_retry_base_s = (int)number;
+    } else if (strcmp(key, "public_url") == 0) {
+        config_replace(&config->public_url, value);
     } else {
         return ccm_error_set(error, "unknown setting \"%s\"", key);
     }
@@ -199,6 +224,16 @@ int config_validate(const struct config *config, struct ccm_error *error)
         (!config->queue_log_tenant || !*config->queue_log_tenant))
         return ccm_error_set(error, "queue_log_path needs queue_log_tenant: the tenant (as in "
                                     "token create --tenant) its calls belong to");
+    struct net_policy policy;
+    net_policy_init(&policy);
+    for (int i = 0; i < config->webhook_allow_count; i++) {
+        struct ccm_error why;
+        if (net_policy_allow(&policy, config->webhook_allow[i], &why))
+            return ccm_error_set(error, "webhook_allow: %s", why.message);
+    }
+    if (config->public_url && *config->public_url && strncmp(config->public_url, "http://", 7) &&
+        strncmp(config->public_url, "https://", 8))
+        return ccm_error_set(error, "public_url must start with http:// or https://");
     return 0;
 }
 
@@ -227,5 +262,7 @@ void config_print_keys(void)
          "  max_body_bytes, max_header_bytes, http_timeout_s,\n"
          "  ingest_max_rows, lifecycle_max_open_s, repeat_finalize_interval_s,\n"
          "  queue_log_path, queue_log_tenant, dashboards_dir,\n"
+         "  alert_evaluate_interval_s, webhook_timeout_s, webhook_disable_after_s,\n"
+         "  webhook_retry_base_s, public_url,\n"
          "  webhook_allow (repeatable)");
 }

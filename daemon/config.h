@@ -33,8 +33,14 @@ struct config {
     char *queue_log_path;           /* an Asterisk queue_log to follow; NULL: none */
     char *queue_log_tenant;         /* the tenant its calls belong to */
     char *dashboards_dir;           /* the pages served at /; NULL: the built-in default */
-    char *webhook_allow[CONFIG_MAX_WEBHOOK_ALLOW];
+    char *webhook_allow[CONFIG_MAX_WEBHOOK_ALLOW]; /* CIDRs webhooks may reach although
+                                                     private or loopback */
     int webhook_allow_count;
+    int alert_evaluate_interval_s; /* 1-10; 0: this daemon never evaluates alert rules */
+    int webhook_timeout_s;         /* a delivery not answered 2xx within it has failed */
+    int webhook_disable_after_s;   /* an endpoint failing this long is disabled */
+    int webhook_retry_base_s;      /* the first retry's delay, doubling up to 1 h */
+    char *public_url;              /* the pages' address in notifications; NULL: listen */
 };
 
 void config_init(struct config *config); /* defaults */

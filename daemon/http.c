@@ -59,6 +59,17 @@ static const struct http_route http_routes[] = {
     {EVHTTP_REQ_GET, "/v1/live", HTTP_ROUTE_READ, api_live_get},
     {EVHTTP_REQ_GET, "/v1/abandoned", HTTP_ROUTE_READ, api_abandoned_get},
     {EVHTTP_REQ_GET, "/v1/live/stream", HTTP_ROUTE_READ, api_live_stream},
+    {EVHTTP_REQ_POST, "/v1/alert-endpoints", HTTP_ROUTE_ADMIN, api_alert_endpoints_post},
+    {EVHTTP_REQ_GET, "/v1/alert-endpoints", HTTP_ROUTE_ADMIN, api_alert_endpoints_get},
+    {EVHTTP_REQ_GET, "/v1/alert-endpoints/", HTTP_ROUTE_ADMIN, api_alert_endpoint_get},
+    {EVHTTP_REQ_POST, "/v1/alert-endpoints/", HTTP_ROUTE_ADMIN, api_alert_endpoint_post},
+    {EVHTTP_REQ_PATCH, "/v1/alert-endpoints/", HTTP_ROUTE_ADMIN, api_alert_endpoint_patch},
+    {EVHTTP_REQ_DELETE, "/v1/alert-endpoints/", HTTP_ROUTE_ADMIN, api_alert_endpoint_delete},
+    {EVHTTP_REQ_POST, "/v1/alert-rules", HTTP_ROUTE_ADMIN, api_alert_rules_post},
+    {EVHTTP_REQ_GET, "/v1/alert-rules", HTTP_ROUTE_ADMIN, api_alert_rules_get},
+    {EVHTTP_REQ_PUT, "/v1/alert-rules/", HTTP_ROUTE_ADMIN, api_alert_rule_put},
+    {EVHTTP_REQ_DELETE, "/v1/alert-rules/", HTTP_ROUTE_ADMIN, api_alert_rule_delete},
+    {EVHTTP_REQ_GET, "/v1/alerts", HTTP_ROUTE_ADMIN, api_alerts_get},
 };
 
 static double http_now(void)

@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "alert_eval.h"
 #include "api.h"
 #include "calendar.h"
 #include "db.h"
@@ -313,6 +314,7 @@ static void ingest_on_committed(const struct db_result *result, void *user_data)
                                   &lifecycle_position, request->batch.lifecycle_count);
             }
             live_tenant_changed(ingest->server->live, group->tenant);
+            alert_evaluator_wake(ingest->server->alerts);
         }
         ingest_finish_group(ingest, group, result, answered);
     }

@@ -9,6 +9,7 @@
 
 #include <event2/event.h>
 
+#include "alert_eval.h"
 #include "config.h"
 #include "db.h"
 #include "live.h"
@@ -48,6 +49,7 @@ static void lifecycle_on_swept(const struct db_result *result, void *user_data)
     if (result->result_count == 1 && PQntuples(result->results[0]) == 1 &&
         atoll(PQgetvalue(result->results[0], 0, 0)) > 0) {
         live_all_changed(sweeper->server->live);
+        alert_evaluator_wake(sweeper->server->alerts);
         log_info("lifecycle.closed_stale", "calls=%s max_open_s=%s",
                  PQgetvalue(result->results[0], 0, 0), sweeper->max_open_text);
     }

@@ -8,6 +8,8 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,7 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "alert_eval.h"
 #include "cli.h"
 #include "config.h"
 #include "db.h"
@@ -40,6 +43,7 @@
 #include "migrate.h"
 #include "server.h"
 #include "tenant.h"
+#include "webhook_sender.h"
 
 #define MAIN_SHUTDOWN_GRACE_S 20
 
@@ -235,6 +239,10 @@ static int main_run_daemon(struct config *config)
     memset(&server, 0, sizeof server);
     server.config = config;
     signal(SIGPIPE, SIG_IGN);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) { /* before any thread */
+        fprintf(stderr, "ccmetricsd: libcurl could not start\n");
+        return 1;
+    }
 
     if (config_uses_embedded(config)) {
         if (embedded_pg_init(&embedded, config->data_dir, config->pg_bindir, config->pg_user,
@@ -272,6 +280,8 @@ static int main_run_daemon(struct config *config)
     server.lifecycle = server.base ? lifecycle_sweeper_new(&server) : NULL;
     server.live = server.base ? live_new(&server) : NULL;
     server.repeat = server.base ? repeat_finalizer_new(&server, dsn) : NULL;
+    server.alerts = server.base ? alert_evaluator_new(&server, dsn) : NULL;
+    server.webhooks = server.base ? webhook_sender_new(&server) : NULL;
     server.dashboards = dashboards_new(config->dashboards_dir && *config->dashboards_dir
                                            ? config->dashboards_dir
                                            : dashboards_default_directory());
@@ -285,7 +295,8 @@ static int main_run_daemon(struct config *config)
         }
     }
     if (!server.base || !server.writer || !server.readers || !server.tenants || !server.ingest ||
-        !server.lifecycle || !server.live || !server.repeat || !server.dashboards) {
+        !server.lifecycle || !server.live || !server.repeat || !server.dashboards ||
+        !server.alerts || !server.webhooks) {
         fprintf(stderr, "ccmetricsd: out of memory at start-up\n");
         rc = 1;
         goto done;
@@ -328,11 +339,13 @@ done:
      * callbacks still reach ingest, the live view, the sweeper and HTTP
      * requests), and only then go the owners of those callbacks. */
     live_free(server.live);
+    webhook_sender_free(server.webhooks); /* transfers in flight: their leases expire */
     db_pool_free(server.writer);
     db_pool_free(server.readers);
     ingest_free(server.ingest);
     lifecycle_sweeper_free(server.lifecycle);
     repeat_finalizer_free(server.repeat);
+    alert_evaluator_free(server.alerts);
     dashboards_free(server.dashboards);
     queue_log_follower_free(server.queue_log);
     tenant_registry_free(server.tenants);
@@ -353,6 +366,7 @@ done:
         embedded_pg_stop(&embedded, 30);
         embedded_pg_free(&embedded);
     }
+    curl_global_cleanup();
     log_info("daemon.stopped", "exit=%d", rc);
     return rc;
 }

@@ -28,6 +28,8 @@ struct server {
     struct queue_log_follower *queue_log; /* NULL unless queue_log_path is set */
     struct live *live;                    /* GET /v1/live and its streams */
     struct dashboards *dashboards;        /* the pages served outside /v1/ */
+    struct alert_evaluator *alerts;       /* judges the alert rules */
+    struct webhook_sender *webhooks;      /* delivers the outbox */
     struct evhttp *http;
     int port; /* bound port */
     bool shutting_down;

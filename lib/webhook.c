@@ -99,9 +99,9 @@ void webhook_secret_format(const unsigned char random_bytes[32], char secret[WEB
     EVP_EncodeBlock((unsigned char *)secret + strlen(WEBHOOK_SECRET_PREFIX), random_bytes, 32);
 }
 
-int64_t webhook_retry_delay_s(int attempt, double random01, int64_t retry_after_s)
+int64_t webhook_retry_delay_s(int attempt, int64_t base_s, double random01, int64_t retry_after_s)
 {
-    int64_t ceiling = 30;
+    int64_t ceiling = base_s < 1 ? 1 : base_s;
     for (int i = 1; i < attempt && ceiling < 3600; i++)
         ceiling *= 2;
     if (ceiling > 3600)

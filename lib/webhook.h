@@ -32,10 +32,10 @@ int webhook_secret_check(const char *secret, struct ccm_error *error);
 void webhook_secret_format(const unsigned char random_bytes[32], char secret[WEBHOOK_SECRET_MAX]);
 
 /* Seconds to wait before attempt number `attempt` + 1 after `attempt` failures
- * (1, 2, ...): 30 s doubling per failure up to 1 h, with "equal jitter" (half
- * fixed, half random from `random01` in [0, 1)), so that many failed deliveries
- * do not retry in step. A Retry-After of the receiver (> 0) wins when it asks
- * for longer, up to 24 h. */
-int64_t webhook_retry_delay_s(int attempt, double random01, int64_t retry_after_s);
+ * (1, 2, ...): base_s (e.g. 30) doubling per failure up to 1 h, with "equal
+ * jitter" (half fixed, half random from `random01` in [0, 1)), so that many
+ * failed deliveries do not retry in step. A Retry-After of the receiver (> 0)
+ * wins when it asks for longer, up to 24 h. */
+int64_t webhook_retry_delay_s(int attempt, int64_t base_s, double random01, int64_t retry_after_s);
 
 #endif

@@ -372,3 +372,53 @@ class SseStream:
 
     def close(self):
         self.sock.close()
+
+
+def free_port():
+    """A TCP port nobody listens on now (for a process that must bind it later)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Receiver:
+    """A real webhook receiver process on loopback (webhook_receiver.py): every request
+    it gets is a JSON line in its log; how it answers is set with mode()."""
+
+    def __init__(self, port=None):
+        self.dir = temp_dir("ccm-receiver-")
+        os.chmod(self.dir, 0o755)
+        self.port = port or free_port()
+        self.log = os.path.join(self.dir, "requests.jsonl")
+        self.mode_file = os.path.join(self.dir, "mode")
+        self.mode("ok")
+        self.proc = None
+        self.start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "webhook_receiver.py")
+        self.proc = subprocess.Popen([sys.executable, script, str(self.port), self.log,
+                                      self.mode_file], stdout=subprocess.PIPE, text=True)
+        self.proc.stdout.readline()  # "listening"
+        atexit.register(self.stop)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def mode(self, text):
+        with open(self.mode_file, "w") as f:
+            f.write(text)
+
+    def requests(self, path=None):
+        try:
+            with open(self.log) as f:
+                found = [json.loads(line) for line in f if line.strip()]
+        except FileNotFoundError:
+            return []
+        return [r for r in found if path is None or r["path"] == path]

@@ -54,22 +54,22 @@ static void test_signature(void)
 
 static void test_retry(void)
 {
-    CHECK_INT(webhook_retry_delay_s(1, 0, 0), 15);
-    CHECK_INT(webhook_retry_delay_s(1, 0.999999, 0), 29);
-    CHECK_INT(webhook_retry_delay_s(2, 0, 0), 30);
-    CHECK_INT(webhook_retry_delay_s(3, 0, 0), 60);
-    CHECK_INT(webhook_retry_delay_s(8, 0, 0), 1800);
-    CHECK_INT(webhook_retry_delay_s(9, 0, 0), 1800); /* capped at 1 h, half of it fixed */
-    CHECK_INT(webhook_retry_delay_s(1000, 0.5, 0), 2700);
-    CHECK_INT(webhook_retry_delay_s(1, 0.5, 120), 120);      /* Retry-After asks for longer */
-    CHECK_INT(webhook_retry_delay_s(9, 0.5, 120), 2700);     /* ... or not */
-    CHECK_INT(webhook_retry_delay_s(1, 0.5, 999999), 86400); /* at most a day */
-    CHECK_INT(webhook_retry_delay_s(1, -1, 0), 15);          /* a bad random is no jitter */
+    CHECK_INT(webhook_retry_delay_s(1, 30, 0, 0), 15);
+    CHECK_INT(webhook_retry_delay_s(1, 30, 0.999999, 0), 29);
+    CHECK_INT(webhook_retry_delay_s(2, 30, 0, 0), 30);
+    CHECK_INT(webhook_retry_delay_s(3, 30, 0, 0), 60);
+    CHECK_INT(webhook_retry_delay_s(8, 30, 0, 0), 1800);
+    CHECK_INT(webhook_retry_delay_s(9, 30, 0, 0), 1800); /* capped at 1 h, half of it fixed */
+    CHECK_INT(webhook_retry_delay_s(1000, 30, 0.5, 0), 2700);
+    CHECK_INT(webhook_retry_delay_s(1, 30, 0.5, 120), 120);      /* Retry-After asks for longer */
+    CHECK_INT(webhook_retry_delay_s(9, 30, 0.5, 120), 2700);     /* ... or not */
+    CHECK_INT(webhook_retry_delay_s(1, 30, 0.5, 999999), 86400); /* at most a day */
+    CHECK_INT(webhook_retry_delay_s(1, 30, -1, 0), 15);          /* a bad random is no jitter */
     /* Hours of retries before a day is up: 1 h apart at most. */
     int64_t total = 0;
     int attempts = 0;
     while (total < 3 * 86400) {
-        total += webhook_retry_delay_s(++attempts, 0.5, 0);
+        total += webhook_retry_delay_s(++attempts, 30, 0.5, 0);
     }
     CHECK_MSG(attempts > 60 && attempts < 200, "%d attempts in 3 days", attempts);
 }
