@@ -92,6 +92,8 @@ static const char *http_method_name(enum evhttp_cmd_type method)
         return "DELETE";
     case EVHTTP_REQ_HEAD:
         return "HEAD";
+    case EVHTTP_REQ_PATCH:
+        return "PATCH";
     default:
         return "OTHER";
     }
@@ -378,7 +380,8 @@ int http_start(struct server *server, struct ccm_error *error)
     evhttp_set_max_headers_size(server->http, (ev_ssize_t)config->max_header_bytes);
     evhttp_set_timeout(server->http, config->http_timeout_s);
     evhttp_set_allowed_methods(server->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-                                                 EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
+                                                 EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD |
+                                                 EVHTTP_REQ_PATCH);
     evhttp_set_default_content_type(server->http, "application/json");
     evhttp_set_gencb(server->http, http_on_request, server);
 

@@ -391,6 +391,7 @@ class Receiver:
         self.port = port or free_port()
         self.log = os.path.join(self.dir, "requests.jsonl")
         self.mode_file = os.path.join(self.dir, "mode")
+        self.modes = {}
         self.mode("ok")
         self.proc = None
         self.start()
@@ -411,9 +412,20 @@ class Receiver:
             self.proc.kill()
             self.proc.wait()
 
-    def mode(self, text):
-        with open(self.mode_file, "w") as f:
-            f.write(text)
+    def mode(self, text, path="*"):
+        """How to answer requests for `path` (all others: the "*" mode)."""
+        self.modes[path] = text
+        with open(self.mode_file + ".new", "w") as f:
+            json.dump(self.modes, f)
+        os.replace(self.mode_file + ".new", self.mode_file)
+
+    def arrivals(self, path=None):
+        try:
+            with open(self.log + ".arrivals") as f:
+                found = [json.loads(line) for line in f if line.strip()]
+        except FileNotFoundError:
+            return []
+        return [r for r in found if path is None or r["path"] == path]
 
     def requests(self, path=None):
         try:

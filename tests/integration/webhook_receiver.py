@@ -1,9 +1,10 @@
 """A webhook receiver for the alert tests: a real HTTP server process on loopback.
 Usage: python3 webhook_receiver.py PORT LOG_FILE MODE_FILE
 Every request is appended to LOG_FILE as one JSON line (path, headers, body, and the
-status answered). MODE_FILE says how to answer, re-read on every request: "ok" (204),
-"fail" (503), "gone" (410), "busy N" (429 with Retry-After: N), "redirect URL" (302),
-"slow N" (sleep N seconds, then 204). Prints "listening" once it accepts."""
+status answered) once answered; LOG_FILE.arrivals gets a line as soon as it arrives.
+MODE_FILE is JSON {path or "*": mode}, re-read on every request: "ok" (204), "fail"
+(503), "gone" (410), "busy N" (429 with Retry-After: N), "redirect URL" (302), "slow N"
+(sleep N seconds, then 204). Prints "listening" once it accepts."""
 import http.server
 import json
 import sys
@@ -15,11 +16,15 @@ port, log_file, mode_file = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with open(log_file + ".arrivals", "a") as f:
+            f.write(json.dumps({"path": self.path, "webhook_id": self.headers.get("webhook-id"),
+                                "at": time.time()}) + "\n")
         try:
             with open(mode_file) as f:
-                mode = f.read().split()
-        except OSError:
-            mode = ["ok"]
+                modes = json.load(f)
+        except (OSError, ValueError):
+            modes = {}
+        mode = modes.get(self.path, modes.get("*", "ok")).split()
         status, extra = 204, {}
         if mode and mode[0] == "fail":
             status = 503
