@@ -143,7 +143,7 @@ int config_set(struct config *config, const char *key, const char *value, struct
             return -1;
         config->webhook_timeout_s = (int)number;
     } else if (strcmp(key, "webhook_disable_after_s") == 0) {
-        if (config_parse_long(key, value, 60, 30L * 86400, &number, error))
+        if (config_parse_long(key, value, 1, 30L * 86400, &number, error))
             return -1;
         config->webhook_disable_after_s = (int)number;
     } else if (strcmp(key, "webhook_retry_base_s") == 0) {

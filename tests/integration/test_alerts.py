@@ -400,5 +400,29 @@ listed = json.dumps(http("GET", URL + "/v1/alert-endpoints", token)[1])
 c.check(SECRET not in listed and generated["secret"] not in listed, "nor in any listing")
 
 c.equal(second.stop(), 0, "daemon exit code")
+
+# ---- I: without webhook_allow, loopback is refused on the address connected to; an
+# endpoint failing for longer than webhook_disable_after_s is disabled and says why.
+strict_pg = Postgres()
+strict = Daemon(database=strict_pg.dsn, extra=["--config", write_config(
+    "alert_evaluate_interval_s = 1\nwebhook_retry_base_s = 1\nwebhook_disable_after_s = 3\n")])
+strict_token = strict.token("council", "ingest,read,admin")
+for host in ("127.0.0.1", "localhost", "[::1]"):
+    inside = endpoint(f"http://{host}:{receiver.port}/inside", tok=strict_token, base=strict.url)
+    http("POST", strict.url + f"/v1/alert-endpoints/{inside['id']}/test", strict_token)
+    c.check(wait_until(lambda: http("GET", strict.url + f"/v1/alert-endpoints/{inside['id']}/deliveries",
+                                    strict_token)[1]["deliveries"], 10), f"{host}: an attempt is logged")
+    attempt = http("GET", strict.url + f"/v1/alert-endpoints/{inside['id']}/deliveries",
+                   strict_token)[1]["deliveries"][-1]
+    c.check("loopback address" in (attempt["error"] or "") and attempt["status"] is None,
+            f"{host}: refused on the address it resolves to ({attempt['error']})")
+    c.check(wait_until(lambda: not http("GET", strict.url + f"/v1/alert-endpoints/{inside['id']}",
+                                        strict_token)[1]["enabled"], 15),
+            f"{host}: failing past webhook_disable_after_s disables it")
+    reason = http("GET", strict.url + f"/v1/alert-endpoints/{inside['id']}", strict_token)[1]["disabled_reason"]
+    c.check(reason and reason.startswith("failing since") and "loopback" in reason, f"and says why ({reason})")
+c.equal(receiver.arrivals("/inside"), [], "nothing reached the receiver")
+c.equal(strict.stop(), 0, "daemon exit code")
+strict_pg.stop()
 pg.stop()
 c.finish()
