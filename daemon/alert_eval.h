@@ -30,7 +30,7 @@ struct alert_evaluator *alert_evaluator_new(struct server *server, const char *d
 /* Finishes (or fails) the pass in flight first. */
 void alert_evaluator_free(struct alert_evaluator *evaluator);
 
-/* Contacts were committed: evaluate soon (changes within 100 ms are one pass). */
+/* Contacts were committed: evaluate soon (10 ms on; at most ten passes a second). */
 void alert_evaluator_wake(struct alert_evaluator *evaluator);
 
 /* The wall clock in microseconds. */
