@@ -5,9 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <openssl/rand.h>
 
+#include "api_kpi.h"
+#include "db.h"
 #include "embedded_pg.h"
+#include "export.h"
+#include "export_query.h"
+#include "export_xlsx.h"
+#include "text_buffer.h"
 #include "migrate.h"
 #include "tenant.h"
 #include "tz.h"
@@ -196,6 +203,121 @@ int cli_rebuild(struct config *config, const char *tenant)
             printf("rebuilt interval aggregates of tenant %s\n", PQgetvalue(result, r, 1));
     }
     PQclear(result);
+    cli_disconnect(conn, embedded);
+    return rc;
+}
+
+/* `ccmetricsd export`: the same tables and formats as GET /v1/exports/monthly, read in
+ * one REPEATABLE READ transaction (one snapshot, like the daemon's single request). */
+int cli_export(struct config *config, const char *tenant, const char *const *scopes,
+               size_t scope_count, const char *fy, const char *format, const char *profile,
+               const char *output)
+{
+    void *embedded;
+    PGconn *conn;
+    PGresult *found, *results[DB_MAX_STATEMENTS] = {0};
+    struct db_statement statements[DB_MAX_STATEMENTS];
+    struct export_query *query = calloc(1, sizeof *query);
+    struct export_table *tables = NULL;
+    struct ccm_error error;
+    struct tz_rule tz;
+    const char *params[1] = {tenant};
+    char title[200];
+    int rc = 1, count = 0;
+
+    if (!query)
+        return 1;
+    if (!format || (strcmp(format, "csv") && strcmp(format, "xlsx") && strcmp(format, "html") &&
+                    strcmp(format, "json"))) {
+        fprintf(stderr, "ccmetricsd: --format must be csv, xlsx, html or json\n");
+        free(query);
+        return 2;
+    }
+    if (strcmp(format, "xlsx") == 0 && (!output || strcmp(output, "-") == 0)) {
+        fprintf(stderr, "ccmetricsd: an xlsx export needs -o FILE\n");
+        free(query);
+        return 2;
+    }
+    if (!(conn = cli_connect(config, &embedded))) {
+        free(query);
+        return 1;
+    }
+    found = PQexecParams(conn,
+                         "SELECT id, name, time_zone, fy_start_month FROM tenants"
+                         " WHERE $1::text IS NULL OR name = $1 ORDER BY id",
+                         1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(found) != PGRES_TUPLES_OK || PQntuples(found) != 1) {
+        if (PQresultStatus(found) != PGRES_TUPLES_OK)
+            fprintf(stderr, "ccmetricsd: %s", PQerrorMessage(conn));
+        else if (PQntuples(found) == 0)
+            fprintf(stderr, "ccmetricsd: no tenant%s%s\n", tenant ? " named " : "",
+                    tenant ? tenant : "");
+        else
+            fprintf(stderr, "ccmetricsd: several tenants: name one with --tenant NAME\n");
+        goto done;
+    }
+    if (tenant_load_time_zone(PQgetvalue(found, 0, 2), &tz, &error) ||
+        export_query_init(query, strtoll(PQgetvalue(found, 0, 0), NULL, 10), &tz,
+                          (int)strtol(PQgetvalue(found, 0, 3), NULL, 10), api_kpi_now_us(), scopes,
+                          scope_count, fy, profile, &error)) {
+        fprintf(stderr, "ccmetricsd: %s\n", error.message);
+        rc = 2;
+        goto done;
+    }
+    snprintf(title, sizeof title, "%s: contact centre performance %d-%02d", PQgetvalue(found, 0, 1),
+             query->fy, (query->fy + 1) % 100);
+    count = export_query_statements(query, statements);
+    PQclear(PQexec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+    for (int i = 0; i < count; i++) {
+        results[i] = PQexecParams(conn, statements[i].sql, statements[i].param_count, NULL,
+                                  statements[i].params, NULL, NULL, 0);
+        if (PQresultStatus(results[i]) != PGRES_TUPLES_OK) {
+            fprintf(stderr, "ccmetricsd: export failed: %s", PQerrorMessage(conn));
+            goto done;
+        }
+    }
+    PQclear(PQexec(conn, "COMMIT"));
+    if (export_query_tables(query, results, &tables, &error)) {
+        fprintf(stderr, "ccmetricsd: %s\n", error.message);
+        goto done;
+    }
+    if (strcmp(format, "xlsx") == 0) {
+        rc = export_xlsx_write(tables, query->scope_count, title, output, NULL, &error) ? 1 : 0;
+        if (rc)
+            fprintf(stderr, "ccmetricsd: %s\n", error.message);
+        goto done;
+    }
+    struct text_buffer text;
+    text_buffer_init(&text);
+    if (strcmp(format, "csv") == 0) {
+        export_render_csv(tables, query->scope_count, &text);
+    } else if (strcmp(format, "html") == 0) {
+        export_render_html(tables, query->scope_count, title, &text);
+    } else {
+        json_t *body = export_render_json(tables, query->scope_count);
+        char *dumped;
+        json_object_set_new(body, "title", json_string(title));
+        dumped = json_dumps(body, JSON_INDENT(2));
+        json_decref(body);
+        text_buffer_append_string(&text, dumped ? dumped : "");
+        text_buffer_append_string(&text, "\n");
+        free(dumped);
+    }
+    FILE *out = output && strcmp(output, "-") ? fopen(output, "wb") : stdout;
+    if (!out || text.failed || fwrite(text.data, 1, text.length, out) != text.length) {
+        fprintf(stderr, "ccmetricsd: cannot write %s\n", output ? output : "the export");
+    } else {
+        rc = 0;
+    }
+    if (out && out != stdout)
+        rc = fclose(out) == 0 ? rc : 1;
+    text_buffer_free(&text);
+done:
+    export_query_tables_free(tables, query->scope_count);
+    for (int i = 0; i < count; i++)
+        PQclear(results[i]);
+    PQclear(found);
+    free(query);
     cli_disconnect(conn, embedded);
     return rc;
 }

@@ -1,6 +1,6 @@
 /*
  * cli: the administrative subcommands of ccmetricsd that run beside (or
- * without) a running daemon: `token create` and `rebuild`. They use blocking
+ * without) a running daemon: `token create`, `rebuild` and `export`. They use blocking
  * libpq: they are short-lived command-line programs, not the event loop.
  */
 #ifndef CCM_CLI_H
@@ -19,5 +19,9 @@ void cli_disconnect(PGconn *conn, void *embedded);
 int cli_token_create(struct config *config, const char *tenant, const char *scopes,
                      const char *time_zone, int fy_start_month);
 int cli_rebuild(struct config *config, const char *tenant);
+/* The financial-year export of GET /v1/exports/monthly; output NULL or "-": stdout. */
+int cli_export(struct config *config, const char *tenant, const char *const *scopes,
+               size_t scope_count, const char *fy, const char *format, const char *profile,
+               const char *output);
 
 #endif

@@ -22,6 +22,7 @@
 #include <event2/util.h>
 
 #include "api.h"
+#include "api_export.h"
 #include "dashboards.h"
 #include "live.h"
 #include "log.h"
@@ -70,6 +71,13 @@ static const struct http_route http_routes[] = {
     {EVHTTP_REQ_PUT, "/v1/alert-rules/", HTTP_ROUTE_ADMIN, api_alert_rule_put},
     {EVHTTP_REQ_DELETE, "/v1/alert-rules/", HTTP_ROUTE_ADMIN, api_alert_rule_delete},
     {EVHTTP_REQ_GET, "/v1/alerts", HTTP_ROUTE_ADMIN, api_alerts_get},
+    {EVHTTP_REQ_GET, "/v1/exports/monthly", HTTP_ROUTE_READ, api_exports_monthly_get},
+    {EVHTTP_REQ_PUT, "/v1/export-profiles/", HTTP_ROUTE_ADMIN, api_export_profile_put},
+    {EVHTTP_REQ_GET, "/v1/export-profiles", HTTP_ROUTE_READ, api_export_profiles_get},
+    {EVHTTP_REQ_PUT, "/v1/commentary", HTTP_ROUTE_ADMIN, api_commentary_put},
+    {EVHTTP_REQ_GET, "/v1/commentary", HTTP_ROUTE_READ, api_commentary_get},
+    {EVHTTP_REQ_POST, "/v1/publications", HTTP_ROUTE_ADMIN, api_publications_post},
+    {EVHTTP_REQ_GET, "/v1/publications", HTTP_ROUTE_READ, api_publications_get},
 };
 
 static double http_now(void)

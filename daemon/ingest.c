@@ -33,7 +33,7 @@
 #include "tz.h"
 
 #define INGEST_TRANSACTIONS     2 /* in flight at once; the writer pool has as many connections */
-#define INGEST_MAX_GROUPS       (DB_MAX_STATEMENTS / 2) /* tenants per transaction */
+#define INGEST_MAX_GROUPS       8 /* tenants per transaction (two statements each) */
 #define INGEST_MAX_ATTEMPTS     3
 #define INGEST_MIN_OVERLAP_ROWS 64 /* rows that justify a second transaction in flight */
 

@@ -28,7 +28,9 @@
 #endif
 
 #include "alert_eval.h"
+#include "api_export.h"
 #include "cli.h"
+#include "export_query.h"
 #include "config.h"
 #include "db.h"
 #include "embedded_pg.h"
@@ -54,6 +56,9 @@ static void main_usage(FILE *out)
             "       ccmetricsd token create --tenant NAME --scopes LIST [OPTIONS]\n"
             "                  [--time-zone ZONE] [--fy-start-month N]\n"
             "       ccmetricsd rebuild [--tenant NAME] [OPTIONS]  rebuild interval aggregates\n"
+            "       ccmetricsd export --scope S [--scope S2...] --fy YYYY --format F [-o FILE]\n"
+            "                  [--profile NAME] [--tenant NAME] [OPTIONS]\n"
+            "                  the financial-year table (csv, xlsx, html or json; xlsx needs -o)\n"
             "\n"
             "Options (override the config file):\n"
             "  --config FILE        config file of `key = value` lines\n"
@@ -282,6 +287,7 @@ static int main_run_daemon(struct config *config)
     server.repeat = server.base ? repeat_finalizer_new(&server, dsn) : NULL;
     server.alerts = server.base ? alert_evaluator_new(&server, dsn) : NULL;
     server.webhooks = server.base ? webhook_sender_new(&server) : NULL;
+    server.exports = server.base ? export_worker_new(&server) : NULL;
     server.dashboards = dashboards_new(config->dashboards_dir && *config->dashboards_dir
                                            ? config->dashboards_dir
                                            : dashboards_default_directory());
@@ -296,7 +302,7 @@ static int main_run_daemon(struct config *config)
     }
     if (!server.base || !server.writer || !server.readers || !server.tenants || !server.ingest ||
         !server.lifecycle || !server.live || !server.repeat || !server.dashboards ||
-        !server.alerts || !server.webhooks) {
+        !server.alerts || !server.webhooks || !server.exports) {
         fprintf(stderr, "ccmetricsd: out of memory at start-up\n");
         rc = 1;
         goto done;
@@ -339,6 +345,7 @@ done:
      * callbacks still reach ingest, the live view, the sweeper and HTTP
      * requests), and only then go the owners of those callbacks. */
     live_free(server.live);
+    export_worker_free(server.exports);   /* answers the workbooks in flight */
     webhook_sender_free(server.webhooks); /* transfers in flight: their leases expire */
     db_pool_free(server.writer);
     db_pool_free(server.readers);
@@ -384,6 +391,11 @@ int main(int argc, char **argv)
         OPT_SCOPES,
         OPT_TIME_ZONE,
         OPT_FY_START,
+        OPT_SCOPE,
+        OPT_FY,
+        OPT_FORMAT,
+        OPT_PROFILE,
+        OPT_OUTPUT,
         OPT_HELP,
         OPT_VERSION,
     };
@@ -398,6 +410,11 @@ int main(int argc, char **argv)
         {"scopes", required_argument, NULL, OPT_SCOPES},
         {"time-zone", required_argument, NULL, OPT_TIME_ZONE},
         {"fy-start-month", required_argument, NULL, OPT_FY_START},
+        {"scope", required_argument, NULL, OPT_SCOPE},
+        {"fy", required_argument, NULL, OPT_FY},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"profile", required_argument, NULL, OPT_PROFILE},
+        {"output", required_argument, NULL, OPT_OUTPUT},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -410,6 +427,9 @@ int main(int argc, char **argv)
     const char *config_file = NULL, *tenant = NULL, *scopes = NULL;
     const char *time_zone = "Europe/London";
     long fy_start_month = 4;
+    const char *export_scopes[EXPORT_SCOPES_MAX + 1];
+    size_t export_scope_count = 0;
+    const char *fy = NULL, *format = NULL, *profile = NULL, *output = NULL;
     const char *command = NULL, *subcommand = NULL;
     struct config config;
     struct ccm_error error;
@@ -426,7 +446,7 @@ int main(int argc, char **argv)
             argc--;
         }
     }
-    while ((option = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, "o:", options, NULL)) != -1) {
         switch (option) {
         case OPT_CONFIG:
             config_file = optarg;
@@ -456,6 +476,23 @@ int main(int argc, char **argv)
                 fprintf(stderr, "ccmetricsd: --fy-start-month must be 1..12\n");
                 return 2;
             }
+            break;
+        case OPT_SCOPE:
+            if (export_scope_count <= EXPORT_SCOPES_MAX)
+                export_scopes[export_scope_count++] = optarg;
+            break;
+        case OPT_FY:
+            fy = optarg;
+            break;
+        case OPT_FORMAT:
+            format = optarg;
+            break;
+        case OPT_PROFILE:
+            profile = optarg;
+            break;
+        case 'o':
+        case OPT_OUTPUT:
+            output = optarg;
             break;
         case OPT_HELP:
             main_usage(stdout);
@@ -508,6 +545,9 @@ int main(int argc, char **argv)
         rc = cli_token_create(&config, tenant, scopes, time_zone, (int)fy_start_month);
     } else if (strcmp(command, "rebuild") == 0) {
         rc = cli_rebuild(&config, tenant);
+    } else if (strcmp(command, "export") == 0) {
+        rc = cli_export(&config, tenant, export_scopes, export_scope_count, fy, format, profile,
+                        output);
     } else {
         fprintf(stderr, "ccmetricsd: unknown command \"%s%s%s\" (see --help)\n", command,
                 subcommand ? " " : "", subcommand ? subcommand : "");

@@ -30,6 +30,7 @@ struct server {
     struct dashboards *dashboards;        /* the pages served outside /v1/ */
     struct alert_evaluator *alerts;       /* judges the alert rules */
     struct webhook_sender *webhooks;      /* delivers the outbox */
+    struct export_worker *exports;        /* writes workbooks off the loop */
     struct evhttp *http;
     int port; /* bound port */
     bool shutting_down;

@@ -3,10 +3,10 @@
 # stops), and creates the unprivileged system user the embedded PostgreSQL
 # runs as when ccmetricsd is started by root.
 CCM_PACKAGES_BUILD="build-essential cmake pkg-config libevent-dev libpq-dev libjansson-dev
-  libcurl4-openssl-dev libssl-dev libsystemd-dev postgresql postgresql-client tzdata
+  libcurl4-openssl-dev libssl-dev libsystemd-dev libxlsxwriter-dev postgresql postgresql-client tzdata
   ca-certificates nodejs"
 # chromium for the pages' tests in a real headless browser (driven from Node.js)
-CCM_PACKAGES_TEST="python3 clang libclang-rt-14-dev chromium"
+CCM_PACKAGES_TEST="python3 clang libclang-rt-14-dev chromium poppler-utils"
 
 ccm_missing_packages() {
     local missing=()

@@ -93,13 +93,20 @@ const ccm = {
     return known.concat(Object.keys(kpis).filter((k) => !known.includes(k)));
   },
 
-  // Percentages to one decimal place, seconds to whole seconds, counts as integers;
-  // half away from zero (KPI definitions). toFixed rounds the exact binary value
-  // half up and formats the sign apart, so it is half away from zero.
+  // Half away from zero, as lib/kpi.c kpi_round_half_away (the KPI definitions): a
+  // decimal tie stored just under it in binary (247/2000 = 12.35% is 12.3499...) still
+  // rounds up, as it does in the exports.
+  roundHalfAway(value, decimals) {
+    const scale = 10 ** decimals, scaled = value * scale;
+    const nudged = scaled + Math.sign(scaled) * 1e-9 * Math.max(1, Math.abs(scaled));
+    return (Math.sign(nudged) * Math.round(Math.abs(nudged))) / scale;
+  },
+
+  // Percentages to one decimal place, seconds to whole seconds, counts as integers.
   format(key, value) {
     if (value === null || value === undefined) return "–";
-    if (key.endsWith("_pct")) return value.toFixed(1) + "%";
-    if (key.endsWith("_s")) return value.toFixed(0) + " s";
+    if (key.endsWith("_pct")) return ccm.roundHalfAway(value, 1).toFixed(1) + "%";
+    if (key.endsWith("_s")) return ccm.roundHalfAway(value, 0).toFixed(0) + " s";
     return Number(value).toLocaleString("en-GB");
   },
 

@@ -103,14 +103,21 @@ c.equal(node.returncode, 0, f"chromium run ({node.stderr[-1500:]})")
 result = json.loads(node.stdout.strip().splitlines()[-1]) if node.returncode == 0 else {}
 
 
+def half_away(value, decimals):
+    """Half away from zero on the decimal figure: a tie stored just under it in binary
+    (12.35 is 12.3499... as a double) counts as the tie it stands for."""
+    exact = Decimal(value).quantize(Decimal(1).scaleb(-decimals - 9), ROUND_HALF_UP)
+    return exact.quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+
+
 def shown(key, value):
     """A figure as the KPI definitions say to show it: half away from zero."""
     if value is None:
         return "–"
     if key.endswith("_pct"):
-        return f"{Decimal(value).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+        return f"{half_away(value, 1)}%"
     if key.endswith("_s"):
-        return f"{Decimal(value).quantize(Decimal('1'), ROUND_HALF_UP)} s"
+        return f"{half_away(value, 0)} s"
     return f"{value:,}"
 
 

@@ -1,0 +1,118 @@
+/*
+ * export: the financial-year scrutiny table councils put before their panels, and
+ * its text formats (issue 6). Owns struct export_table: for one scope, per KPI of an
+ * export profile, a Target and an Actual per month (April-March, or the tenant's
+ * financial year), per quarter and for the year to date, with status, commentary,
+ * and for published months the published figure and, when the live figure has moved
+ * since, the live one ("restated"). Pure: the daemon hands it counters and targets;
+ * it computes every figure with lib/kpi and renders CSV (RFC 4180, formula injection
+ * neutralised), JSON and printable HTML (A4 landscape, SVG trend charts).
+ */
+#ifndef CCM_EXPORT_H
+#define CCM_EXPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "ccm_error.h"
+#include "kpi.h"
+#include "text_buffer.h"
+
+#define EXPORT_MONTHS      12
+#define EXPORT_QUARTERS    4
+#define EXPORT_COLUMNS     (EXPORT_MONTHS + EXPORT_QUARTERS + 1) /* months, Q1-Q4, year to date */
+#define EXPORT_YEAR_COLUMN (EXPORT_COLUMNS - 1)
+#define EXPORT_KPIS_MAX    32
+#define EXPORT_TARGETS_MAX 256
+#define EXPORT_TEXT_MAX    400
+
+/* One KPI row of a profile: which figure, and how the council refers to it. */
+struct export_kpi {
+    enum kpi_key kpi;
+    char reference[64];
+    char description[EXPORT_TEXT_MAX];
+};
+
+struct export_profile {
+    char name[64];
+    size_t count;
+    struct export_kpi kpis[EXPORT_KPIS_MAX];
+};
+
+/* The default profile: calls answered, abandoned, service level, speed of answer,
+ * handling time, first-contact resolution, repeat contacts, volume. */
+void export_profile_default(struct export_profile *profile);
+/* {"kpis": [{"kpi": "answered_pct", "reference": "CC01", "description": "..."}]} */
+int export_profile_parse(struct export_profile *profile, const json_t *definition,
+                         struct ccm_error *error);
+
+/* What the daemon read for one month. */
+struct export_month_input {
+    bool begun;               /* its first day is today or earlier */
+    struct kpi_counters live; /* the figures now */
+    bool published;
+    struct kpi_counters published_counters;
+    size_t published_target_count; /* the scope's targets frozen with it */
+    struct kpi_target published_targets[EXPORT_TARGETS_MAX];
+};
+
+struct export_comment {
+    enum kpi_key kpi;
+    int month; /* 0-11 */
+    char text[2000];
+};
+
+struct export_cell {
+    bool has_value;
+    double value;
+    bool has_target;
+    double target;
+    enum kpi_status status;
+    bool restated; /* published, and the live figure is another one */
+    bool has_live;
+    double live_value;
+};
+
+struct export_table {
+    char scope[600];
+    char scope_label[620];
+    int fy;             /* the year the financial year starts in */
+    int fy_start_month; /* 1-12 */
+    int32_t column_first_day[EXPORT_COLUMNS];
+    char column_key[EXPORT_COLUMNS][16];   /* "2026-04", "Q1", "year" */
+    char column_label[EXPORT_COLUMNS][24]; /* "Apr 2026", "Q1", "Year to date" */
+    bool column_begun[EXPORT_COLUMNS];
+    bool month_published[EXPORT_MONTHS];
+    bool month_restated[EXPORT_MONTHS];
+    struct export_profile profile;
+    struct export_cell cells[EXPORT_KPIS_MAX][EXPORT_COLUMNS];
+    size_t comment_count;
+    struct export_comment *comments; /* owned */
+};
+
+/* Build the table. targets: the scope's live targets (every effective date). */
+int export_table_build(struct export_table *table, const char *scope, int fy, int fy_start_month,
+                       int32_t today, const struct export_profile *profile,
+                       const struct export_month_input months[EXPORT_MONTHS],
+                       const struct kpi_target *targets, size_t target_count,
+                       const struct export_comment *comments, size_t comment_count,
+                       struct ccm_error *error);
+void export_table_free(struct export_table *table);
+
+/* A figure as published: percentages to 1 place, seconds and counts whole. "" for none. */
+void export_format_number(enum kpi_key kpi, bool has, double value, char *out, size_t size);
+
+/* The formats; several tables (one per scope) in one output. Append to `out`. */
+void export_render_csv(const struct export_table *tables, size_t count, struct text_buffer *out);
+json_t *export_render_json(const struct export_table *tables, size_t count);
+void export_render_html(const struct export_table *tables, size_t count, const char *title,
+                        struct text_buffer *out);
+
+/* One CSV field, RFC 4180, with a cell that a spreadsheet would read as a formula
+ * (starting =, +, -, @, tab or CR, unless it is a plain number) prefixed with '. */
+void export_csv_field(struct text_buffer *out, const char *text);
+
+#endif
