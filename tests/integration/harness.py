@@ -242,8 +242,9 @@ def write_config(text):
 
 
 def url_with(base, path, **params):
-    """base + path + ?query, with every value percent-encoded ('+' in offsets too)."""
-    query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
+    """base + path + ?query, every value percent-encoded ('+' in offsets too); a list
+    value repeats its key."""
+    query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None}, doseq=True)
     return base + path + ("?" + query if query else "")
 
 
