@@ -143,7 +143,8 @@ static char *api_alerts_item(struct http_call *call, const char *prefix, const c
 
 static const char *const api_alerts_endpoint_json =
     "json_build_object('id', e.id, 'url', ccm_url_shown(e.url, e.format), 'format', e.format,"
-    " 'enabled', e.enabled, 'disabled_reason', e.disabled_reason,"
+    " 'enabled', e.enabled, 'publications', e.publications,"
+    " 'disabled_reason', e.disabled_reason,"
     " 'disabled_at', ccm_utc_text(e.disabled_at), 'failing_since', ccm_utc_text(e.failing_since),"
     " 'created_at', ccm_utc_text(e.created_at),"
     " 'pending', (SELECT count(*) FROM alert_outbox o WHERE o.endpoint_id = e.id"
@@ -174,7 +175,7 @@ static int api_alerts_check_url(const char *url, struct ccm_error *error)
 
 void api_alert_endpoints_post(struct http_call *call)
 {
-    static const char *const known[] = {"url", "format", "secret", "enabled", NULL};
+    static const char *const known[] = {"url", "format", "secret", "enabled", "publications", NULL};
     struct db_statement statement = {0};
     struct api_alerts_call *alerts;
     struct ccm_error error;
@@ -189,7 +190,9 @@ void api_alert_endpoints_post(struct http_call *call)
         for (int i = 0; known[i]; i++)
             found = found || strcmp(key, known[i]) == 0;
         if (!found) {
-            ccm_error_set(&error, "unknown key \"%.40s\" (known: url, format, secret, enabled)",
+            ccm_error_set(&error,
+                          "unknown key \"%.40s\" (known: url, format, secret, enabled, "
+                          "publications)",
                           key);
             goto invalid;
         }
@@ -219,6 +222,11 @@ void api_alert_endpoints_post(struct http_call *call)
         ccm_error_set(&error, "enabled must be true or false");
         goto invalid;
     }
+    if (json_object_get(body, "publications") &&
+        !json_is_boolean(json_object_get(body, "publications"))) {
+        ccm_error_set(&error, "publications must be true or false");
+        goto invalid;
+    }
     if (!(alerts = api_alerts_call_new(call, 201))) {
         json_decref(body);
         return;
@@ -245,6 +253,8 @@ void api_alert_endpoints_post(struct http_call *call)
     snprintf(alerts->texts[0], sizeof alerts->texts[0], "%s", format);
     snprintf(alerts->texts[1], sizeof alerts->texts[1], "%s",
              !value || json_is_true(value) ? "true" : "false");
+    snprintf(alerts->texts[2], sizeof alerts->texts[2], "%s",
+             json_is_true(json_object_get(body, "publications")) ? "true" : "false");
     json_decref(body);
     if (!alerts->strings[0]) {
         api_alerts_call_free(alerts);
@@ -253,10 +263,12 @@ void api_alert_endpoints_post(struct http_call *call)
     }
     alerts->reply_secret = true;
     statement.sql = "WITH e AS (INSERT INTO alert_endpoints (id, tenant_id, url, format, secret,"
-                    " enabled) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *)"
+                    " enabled, publications) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *)"
                     " SELECT json_build_object('id', e.id, 'url', e.url, 'format', e.format,"
-                    " 'enabled', e.enabled, 'created_at', ccm_utc_text(e.created_at))::text FROM e";
-    statement.param_count = 6;
+                    " 'enabled', e.enabled, 'publications', e.publications,"
+                    " 'created_at', ccm_utc_text(e.created_at))::text FROM e";
+    statement.param_count = 7;
+    statement.params[6] = alerts->texts[2];
     statement.params[0] = alerts->id;
     statement.params[1] = call->tenant->id_text;
     statement.params[2] = alerts->strings[0];

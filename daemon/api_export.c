@@ -45,6 +45,7 @@ struct export_job {
     char directory[1024];
     char *bytes; /* the workbook, read back */
     size_t length;
+    bool write_files; /* publishing: every format into `directory`, no HTTP answer */
     struct ccm_error error;
     int rc;
 };
@@ -70,11 +71,90 @@ static void api_export_job_free(struct export_job *job)
     free(job);
 }
 
+/* mkdir -p */
+static int export_make_directories(const char *path)
+{
+    char partial[1200];
+    for (const char *p = path + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            snprintf(partial, sizeof partial, "%.*s", (int)(p - path), path);
+            if (mkdir(partial, 0750) != 0 && errno != EEXIST)
+                return -1;
+            if (*p == '\0')
+                return 0;
+        }
+    }
+}
+
+/* Write `bytes` to directory/name through a temporary file and a rename, so a
+ * reader never sees half a file. */
+static int export_write_file(const char *directory, const char *name, const char *bytes,
+                             size_t length, struct ccm_error *error)
+{
+    char path[1300], temporary[1320];
+    snprintf(path, sizeof path, "%s/%s", directory, name);
+    snprintf(temporary, sizeof temporary, "%s.partial", path);
+    FILE *file = fopen(temporary, "wb");
+    if (!file || fwrite(bytes, 1, length, file) != length || fclose(file) != 0) {
+        if (file)
+            fclose(file);
+        unlink(temporary);
+        return ccm_error_set(error, "cannot write %s: %s", path, strerror(errno));
+    }
+    if (rename(temporary, path) != 0)
+        return ccm_error_set(error, "cannot rename %s: %s", temporary, strerror(errno));
+    return 0;
+}
+
+static void export_job_write_files(struct export_job *job)
+{
+    struct text_buffer text;
+    char path[1300], temporary[1320];
+
+    if (export_make_directories(job->directory)) {
+        job->rc =
+            ccm_error_set(&job->error, "cannot create %s: %s", job->directory, strerror(errno));
+        return;
+    }
+    text_buffer_init(&text);
+    export_render_csv(job->tables, job->count, &text);
+    job->rc = export_write_file(job->directory, "performance.csv", text.data ? text.data : "",
+                                text.length, &job->error);
+    text_buffer_reset(&text);
+    export_render_html(job->tables, job->count, job->title, &text);
+    if (!job->rc)
+        job->rc = export_write_file(job->directory, "performance.html", text.data, text.length,
+                                    &job->error);
+    text_buffer_reset(&text);
+    json_t *body = export_render_json(job->tables, job->count);
+    char *dumped = json_dumps(body, JSON_INDENT(2));
+    json_decref(body);
+    if (!job->rc)
+        job->rc = export_write_file(job->directory, "performance.json", dumped ? dumped : "{}",
+                                    dumped ? strlen(dumped) : 2, &job->error);
+    free(dumped);
+    text_buffer_free(&text);
+    snprintf(path, sizeof path, "%s/performance.xlsx", job->directory);
+    snprintf(temporary, sizeof temporary, "%s.partial", path);
+    if (!job->rc &&
+        (job->rc = export_xlsx_write(job->tables, job->count, job->title, temporary, job->directory,
+                                     &job->error)) == 0 &&
+        rename(temporary, path) != 0)
+        job->rc = ccm_error_set(&job->error, "cannot rename %s", temporary);
+}
+
 static void *export_job_run(void *argument)
 {
     struct export_job *job = argument;
     char path[1100];
     int fd;
+
+    if (job->write_files) {
+        export_job_write_files(job);
+        while (write(job->worker->pipe_fds[1], &job, sizeof job) < 0 && errno == EINTR)
+            ;
+        return NULL;
+    }
 
     snprintf(path, sizeof path, "%s/export-XXXXXX", job->directory);
     fd = mkstemp(path);
@@ -107,6 +187,13 @@ static void *export_job_run(void *argument)
 static void export_job_reply(struct export_job *job)
 {
     struct http_call *call = job->call;
+    if (job->write_files) {
+        if (job->rc)
+            log_warn("publish.files_failed", "error=\"%s\"", job->error.message);
+        else
+            log_info("publish.files", "directory=\"%s\"", job->directory);
+        return;
+    }
     if (job->rc) {
         log_warn("export.xlsx_failed", "error=\"%s\"", job->error.message);
         http_reply_error(call, 500, "export_failed", "the workbook could not be written", NULL);
@@ -154,6 +241,28 @@ struct export_worker *export_worker_new(struct server *server)
     }
     event_add(worker->done, NULL);
     return worker;
+}
+
+int export_worker_write_files(struct export_worker *worker, struct export_table *tables,
+                              size_t count, const char *title, const char *directory)
+{
+    struct export_job *job = calloc(1, sizeof *job);
+    if (!job)
+        return -1;
+    job->worker = worker;
+    job->write_files = true;
+    job->tables = tables;
+    job->count = count;
+    snprintf(job->title, sizeof job->title, "%s", title);
+    snprintf(job->directory, sizeof job->directory, "%s", directory);
+    TAILQ_INSERT_TAIL(&worker->jobs, job, link);
+    if (pthread_create(&job->thread, NULL, export_job_run, job) != 0) {
+        TAILQ_REMOVE(&worker->jobs, job, link);
+        job->tables = NULL; /* the caller keeps them */
+        free(job);
+        return -1;
+    }
+    return 0;
 }
 
 void export_worker_free(struct export_worker *worker)

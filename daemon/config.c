@@ -44,6 +44,7 @@ void config_init(struct config *config)
     config->webhook_timeout_s = 10;
     config->webhook_disable_after_s = 3 * 86400;
     config->webhook_retry_base_s = 30;
+    config->publish_check_interval_s = 3600;
 }
 
 void config_free(struct config *config)
@@ -59,6 +60,7 @@ void config_free(struct config *config)
     free(config->queue_log_tenant);
     free(config->dashboards_dir);
     free(config->public_url);
+    free(config->publish_dir);
     for (int i = 0; i < config->webhook_allow_count; i++)
         free(config->webhook_allow[i]);
     memset(config, 0, sizeof *config);
@@ -150,6 +152,16 @@ int config_set(struct config *config, const char *key, const char *value, struct
         if (config_parse_long(key, value, 1, 3600, &number, error))
             return -1;
         config->webhook_retry_base_s = (int)number;
+    } else if (strcmp(key, "publish_day") == 0) {
+        if (config_parse_long(key, value, 0, 28, &number, error))
+            return -1;
+        config->publish_day = (int)number;
+    } else if (strcmp(key, "publish_check_interval_s") == 0) {
+        if (config_parse_long(key, value, 1, 86400, &number, error))
+            return -1;
+        config->publish_check_interval_s = (int)number;
+    } else if (strcmp(key, "publish_dir") == 0) {
+        config_replace(&config->publish_dir, value);
     } else if (strcmp(key, "public_url") == 0) {
         config_replace(&config->public_url, value);
     } else {
@@ -263,6 +275,7 @@ void config_print_keys(void)
          "  ingest_max_rows, lifecycle_max_open_s, repeat_finalize_interval_s,\n"
          "  queue_log_path, queue_log_tenant, dashboards_dir,\n"
          "  alert_evaluate_interval_s, webhook_timeout_s, webhook_disable_after_s,\n"
-         "  webhook_retry_base_s, public_url,\n"
+         "  webhook_retry_base_s, public_url, publish_day, publish_dir,\n"
+         "  publish_check_interval_s,\n"
          "  webhook_allow (repeatable)");
 }

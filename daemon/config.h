@@ -41,6 +41,9 @@ struct config {
     int webhook_disable_after_s;   /* an endpoint failing this long is disabled */
     int webhook_retry_base_s;      /* the first retry's delay, doubling up to 1 h */
     char *public_url;              /* the pages' address in notifications; NULL: listen */
+    int publish_day;               /* 1-28: publish last month on this day; 0: by hand */
+    char *publish_dir;             /* where automatic publishing writes the exports */
+    int publish_check_interval_s;  /* how often to look for a month to publish */
 };
 
 void config_init(struct config *config); /* defaults */

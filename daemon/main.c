@@ -40,6 +40,7 @@
 #include "live.h"
 #include "repeat.h"
 #include "dashboards.h"
+#include "publisher.h"
 #include "queue_log_follow.h"
 #include "log.h"
 #include "migrate.h"
@@ -288,6 +289,7 @@ static int main_run_daemon(struct config *config)
     server.alerts = server.base ? alert_evaluator_new(&server, dsn) : NULL;
     server.webhooks = server.base ? webhook_sender_new(&server) : NULL;
     server.exports = server.base ? export_worker_new(&server) : NULL;
+    server.publisher = server.base ? publisher_new(&server) : NULL;
     server.dashboards = dashboards_new(config->dashboards_dir && *config->dashboards_dir
                                            ? config->dashboards_dir
                                            : dashboards_default_directory());
@@ -302,7 +304,7 @@ static int main_run_daemon(struct config *config)
     }
     if (!server.base || !server.writer || !server.readers || !server.tenants || !server.ingest ||
         !server.lifecycle || !server.live || !server.repeat || !server.dashboards ||
-        !server.alerts || !server.webhooks || !server.exports) {
+        !server.alerts || !server.webhooks || !server.exports || !server.publisher) {
         fprintf(stderr, "ccmetricsd: out of memory at start-up\n");
         rc = 1;
         goto done;
@@ -345,6 +347,7 @@ done:
      * callbacks still reach ingest, the live view, the sweeper and HTTP
      * requests), and only then go the owners of those callbacks. */
     live_free(server.live);
+    publisher_free(server.publisher);
     export_worker_free(server.exports);   /* answers the workbooks in flight */
     webhook_sender_free(server.webhooks); /* transfers in flight: their leases expire */
     db_pool_free(server.writer);

@@ -31,6 +31,7 @@ struct server {
     struct alert_evaluator *alerts;       /* judges the alert rules */
     struct webhook_sender *webhooks;      /* delivers the outbox */
     struct export_worker *exports;        /* writes workbooks off the loop */
+    struct publisher *publisher;          /* publishes last month on publish_day */
     struct evhttp *http;
     int port; /* bound port */
     bool shutting_down;

@@ -132,3 +132,48 @@ char *alert_payload_render(const struct alert_notification *n, enum alert_format
     json_decref(body);
     return text;
 }
+
+char *alert_payload_published(const char *month, int64_t at_us, const char *link,
+                              enum alert_format format)
+{
+    char timestamp[32], headline[200];
+    json_t *body;
+    char *text;
+
+    calendar_format_rfc3339_utc(at_us, timestamp);
+    snprintf(headline, sizeof headline, "The figures of %s are published", month);
+    switch (format) {
+    case ALERT_FORMAT_GENERIC:
+        body = json_pack("{s:s, s:s, s:{s:s, s:s}}", "type", "export.published", "timestamp",
+                         timestamp, "data", "month", month, "link", link);
+        break;
+    case ALERT_FORMAT_SLACK:
+        body = json_pack("{s:s, s:[{s:s, s:{s:s, s:s}}]}", "text", headline, "blocks", "type",
+                         "section", "text", "type", "mrkdwn", "text", headline);
+        if (body) {
+            char section[600];
+            snprintf(section, sizeof section, "*%s*\n<%s|The printable report>", headline, link);
+            json_object_set_new(
+                json_object_get(json_array_get(json_object_get(body, "blocks"), 0), "text"), "text",
+                json_string(section));
+        }
+        break;
+    case ALERT_FORMAT_TEAMS:
+        body = json_pack("{s:s, s:[{s:s, s:n, s:{s:s, s:s, s:s, s:[{s:s, s:s, s:s, s:b}], "
+                         "s:[{s:s, s:s, s:s}]}}]}",
+                         "type", "message", "attachments", "contentType",
+                         "application/vnd.microsoft.card.adaptive", "contentUrl", "content",
+                         "$schema", "http://adaptivecards.io/schemas/adaptive-card.json", "type",
+                         "AdaptiveCard", "version", "1.4", "body", "type", "TextBlock", "text",
+                         headline, "weight", "Bolder", "wrap", 1, "actions", "type",
+                         "Action.OpenUrl", "title", "The printable report", "url", link);
+        break;
+    default:
+        return NULL;
+    }
+    if (!body)
+        return NULL;
+    text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(body);
+    return text;
+}

@@ -42,6 +42,11 @@ struct alert_notification {
 const char *alert_format_name(enum alert_format format);
 int alert_format_from_name(const char *name); /* -1 when unknown */
 
+/* A month's figures were published (type "export.published"): its month
+ * ("2026-10"), when, and a link to the printable report. NULL when out of memory. */
+char *alert_payload_published(const char *month, int64_t at_us, const char *link,
+                              enum alert_format format);
+
 /* The body in `format`, as compact JSON; NULL when out of memory. free() it. */
 char *alert_payload_render(const struct alert_notification *notification, enum alert_format format);
 

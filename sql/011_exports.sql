@@ -9,6 +9,9 @@
 -- the published figure and, when the live one has moved since (late events, a
 -- restated contact), marks the month "restated" with both.
 
+-- Endpoints that want to hear when a month is published (automatically).
+ALTER TABLE alert_endpoints ADD COLUMN publications boolean NOT NULL DEFAULT false;
+
 CREATE TABLE commentary (
     tenant_id  bigint NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     scope      text NOT NULL,

@@ -16,13 +16,15 @@ import json
 import os
 import re
 import subprocess
+import time
 import urllib.request
 import xml.etree.ElementTree as ET
 import zipfile
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from harness import DAEMON, Checks, Daemon, Postgres, http, post_events, url_with
+from harness import (DAEMON, Checks, Daemon, Postgres, Receiver, http, post_events, temp_dir,
+                     url_with, wait_until, write_config)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BROWSER = os.path.join(HERE, "..", "browser")
@@ -367,6 +369,52 @@ c.equal(restated[1][8], expected["tenant"][("answered_pct", "2025-06")]["actual"
 c.equal(restated[3][8], shown("answered_pct", live), "CSV: and as it is now")
 c.equal(http("GET", URL + "/v1/publications", token)[1]["publications"][0]["month"], "2025-06", "listed")
 
+
+# ---- automatic publishing: last month, on publish_day, with files and a notification
+c.equal(daemon.stop(), 0, "daemon exit code")
+receiver = Receiver()
+publish_dir = temp_dir("ccm-published-")
+os.chmod(publish_dir, 0o777)
+daemon = Daemon(database=pg.dsn, extra=["--config", write_config(
+    f"publish_day = 1\npublish_check_interval_s = 1\npublish_dir = {publish_dir}\n"
+    "webhook_allow = 127.0.0.1\nwebhook_retry_base_s = 1\n")])
+URL = daemon.url
+now = datetime.datetime.now(LONDON)
+last = (now.replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
+endpoint = http("POST", URL + "/v1/alert-endpoints", token,
+                {"url": receiver.url + "/published", "publications": True})[1]
+c.equal(endpoint.get("publications"), True, "an endpoint that hears of publications")
+files = os.path.join(publish_dir, "council", last)
+c.check(wait_until(lambda: os.path.exists(os.path.join(files, "performance.xlsx")), 30),
+        f"last month ({last}) published on publish_day, its exports written to {files}")
+published = {p["month"]: p for p in http("GET", URL + "/v1/publications", token)[1]["publications"]}
+c.equal(published.get(last, {}).get("automatic"), True, "published automatically")
+c.equal(sorted(f for f in os.listdir(files)), ["performance.csv", "performance.html", "performance.json",
+                                                "performance.xlsx"], "every format, no partial file")
+written = list(csv.reader(open(os.path.join(files, "performance.csv"), newline="")))
+c.check(written[0][0] == "Scope" and {r[0] for r in written[1:]} >= {"tenant", "service:street"},
+        "the tenant and its services")
+c.equal(daemon.stop(), 0, "daemon exit code")
+pg.stop()
+
+# A notification: the endpoint is there before the month is published.
+pg = Postgres()
+daemon = Daemon(database=pg.dsn)
+token = daemon.token("council", "ingest,read,admin")
+http("POST", daemon.url + "/v1/alert-endpoints", token,
+     {"url": receiver.url + "/published", "publications": True})
+http("POST", daemon.url + "/v1/alert-endpoints", token, {"url": receiver.url + "/alerts-only"})
+c.equal(daemon.stop(), 0, "daemon exit code")
+daemon = Daemon(database=pg.dsn, extra=["--config", write_config(
+    "publish_day = 1\npublish_check_interval_s = 1\nwebhook_allow = 127.0.0.1\n")])
+URL = daemon.url
+c.check(wait_until(lambda: receiver.requests("/published"), 15), "a notification when a month is published")
+if receiver.requests("/published"):
+    message = json.loads(receiver.requests("/published")[0]["body"])
+    c.equal((message["type"], message["data"]["month"]), ("export.published", last), "export.published")
+    c.check("/v1/exports/monthly?scope=tenant&fy=" in message["data"]["link"], "with a link to the report")
+time.sleep(1)
+c.equal(receiver.requests("/alerts-only"), [], "endpoints that did not ask hear nothing")
 c.equal(daemon.stop(), 0, "daemon exit code")
 pg.stop()
 c.finish()
