@@ -1,5 +1,5 @@
 // month.js: one month for one scope: every KPI of GET /v1/kpis against its target
-// with status, and day-by-day charts (volume, service level, abandoned %, speed of
+// with status and the officers' commentary (GET /v1/commentary), and day-by-day charts (volume, service level, abandoned %, speed of
 // answer) from GET /v1/kpis/series?interval=day, each with its target as a line.
 // URL: month.html?scope=queue:NAME&month=YYYY-MM (defaults: whole centre, this month).
 "use strict";
@@ -15,7 +15,7 @@ function nextMonth(month) {
   return number === 12 ? `${year + 1}-01` : `${year}-${String(number + 1).padStart(2, "0")}`;
 }
 
-function kpiRow(key, figure) {
+function kpiRow(key, figure, note) {
   const row = document.createElement("tr");
   const status = figure.status || "none";
   row.dataset.kpi = key;
@@ -35,6 +35,9 @@ function kpiRow(key, figure) {
   const word = row.insertCell();
   word.className = "status";
   word.textContent = "target" in figure ? ccm.statusText[status] || status : "";
+  const comment = row.insertCell();
+  comment.className = "note";
+  comment.textContent = note || "";
   return row;
 }
 
@@ -48,18 +51,22 @@ async function show() {
   if (!/^\d{4}-\d{2}$/.test(month || "")) month = ccm.localMonth(Date.now(), tz);
   monthInput.value = month;
   const q = "scope=" + encodeURIComponent(scope);
-  const [answer, series] = await Promise.all([
+  const [answer, series, commentary] = await Promise.all([
     ccm.api(`/v1/kpis?${q}&period=${month}`),
     ccm.api(`/v1/kpis/series?${q}&interval=day&from=${month}-01&to=${nextMonth(month)}-01`),
+    ccm.api(`/v1/commentary?${q}`),
     scopes,
   ]);
+  const notes = Object.fromEntries(commentary.commentary.filter((c) => c.month === month)
+    .map((c) => [c.kpi, c.text]));
   const title = `${ccm.monthName(month)} · ${ccm.scopeLabel(scope)}`;
   document.title = `${title} · ccmetrics`;
   document.getElementById("heading").textContent = title;
   document.getElementById("kpis-caption").textContent =
     `Every KPI for ${ccm.monthName(month)} against the target in force on its first day`;
   const body = document.querySelector("#kpis tbody");
-  body.replaceChildren(...ccm.orderedKeys(answer.kpis).map((key) => kpiRow(key, answer.kpis[key])));
+  body.replaceChildren(...ccm.orderedKeys(answer.kpis).map((key) =>
+    kpiRow(key, answer.kpis[key], notes[key])));
 
   const days = series.series;
   const times = days.map((d) => Date.parse(d.period.from) / 1000);

@@ -37,7 +37,8 @@ const readMonth = () => page.evaluate(() => ({
     row.dataset.kpi, { value: row.dataset.value, status: row.dataset.status,
                        shown: row.querySelector(".value").textContent,
                        target: row.querySelector(".target").textContent,
-                       word: row.querySelector(".status").textContent }])),
+                       word: row.querySelector(".status").textContent,
+                       note: row.querySelector(".note").textContent }])),
   charts: readCharts(),
   readyMs: Number(document.body.dataset.readyMs),
 }));

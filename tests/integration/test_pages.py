@@ -91,6 +91,9 @@ c.equal(http("GET", URL + "/v1/queues", reader)[1],
                     {"name": "council-tax", "service": "revenues"}],
          "services": ["revenues", "street"]}, "GET /v1/queues: every queue and service")
 c.equal(http("GET", URL + "/v1/queues")[0], 401, "GET /v1/queues needs a token")
+# Commentary shows beside its figure on the month view (issue 6).
+c.equal(http("PUT", URL + "/v1/commentary", admin, {"scope": "tenant", "kpi": "asa_s", "month": "2025-07",
+                                                     "text": "Target raised to 35 s in July."})[0], 200, "commentary")
 # Past days' repeat counts are made final by the daemon's finalizer; the pages show
 # whatever the API answers, so no need to wait for it.
 
@@ -188,6 +191,8 @@ def check_month(page, scope, month):
 month = result.get("month", {})
 days = check_month(month, "tenant", MONTH)
 c.equal(month.get("heading"), "July 2025 · Whole centre", "month heading")
+c.equal({k: v.get("note") for k, v in month.get("kpis", {}).items() if v.get("note")},
+        {"asa_s": "Target raised to 35 s in July."}, "the commentary beside its figure")
 # The target of the month is the one in force on its first day; the chart's target
 # line steps on 15 July, as the daily series says.
 c.equal(get_kpis(URL, reader, "tenant", MONTH)[1]["kpis"]["asa_s"]["target"], 35.0,
