@@ -59,6 +59,14 @@ static void alert_payload_headline(const struct alert_notification *n, char *out
                  *n->rule_name ? ": " : "", n->kpi, value, threshold, n->scope, n->window);
 }
 
+/* The compact text of a body (taken over), or NULL. */
+static char *alert_payload_dump(json_t *body)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    json_decref(body);
+    return text;
+}
+
 static json_t *alert_payload_number(bool has, double value)
 {
     return has ? json_real(value) : json_null();
@@ -109,7 +117,6 @@ char *alert_payload_render(const struct alert_notification *n, enum alert_format
 {
     char timestamp[32], headline[1000];
     json_t *body = NULL;
-    char *text;
 
     calendar_format_rfc3339_utc(n->at_us, timestamp);
     alert_payload_headline(n, headline, sizeof headline);
@@ -126,11 +133,7 @@ char *alert_payload_render(const struct alert_notification *n, enum alert_format
     default:
         return NULL;
     }
-    if (!body)
-        return NULL;
-    text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
-    json_decref(body);
-    return text;
+    return alert_payload_dump(body);
 }
 
 char *alert_payload_published(const char *month, int64_t at_us, const char *link,
@@ -138,7 +141,6 @@ char *alert_payload_published(const char *month, int64_t at_us, const char *link
 {
     char timestamp[32], headline[200];
     json_t *body;
-    char *text;
 
     calendar_format_rfc3339_utc(at_us, timestamp);
     snprintf(headline, sizeof headline, "The figures of %s are published", month);
@@ -171,9 +173,5 @@ char *alert_payload_published(const char *month, int64_t at_us, const char *link
     default:
         return NULL;
     }
-    if (!body)
-        return NULL;
-    text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
-    json_decref(body);
-    return text;
+    return alert_payload_dump(body);
 }
