@@ -253,6 +253,8 @@ static pid_t embedded_pg_launch(struct embedded_pg *server)
                     "unix_socket_permissions=0700",
                     "-c",
                     "max_connections=100",
+                    "-c",
+                    "jit=off", /* no W+X memory: the unit sets MemoryDenyWriteExecute */
                     NULL};
     pid_t pid;
 

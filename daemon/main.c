@@ -126,7 +126,14 @@ static void main_on_signal(evutil_socket_t signal_number, short what, void *arg)
         int level;
         struct config reloaded;
         struct ccm_error error;
-        main_notify("RELOADING=1");
+        char reloading[64];
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        /* systemd wants the time of the reload with it (Type=notify-reload and later) */
+        snprintf(reloading, sizeof reloading, "RELOADING=1\nMONOTONIC_USEC=%llu",
+                 (unsigned long long)now.tv_sec * 1000000ULL +
+                     (unsigned long long)now.tv_nsec / 1000);
+        main_notify(reloading);
         config_init(&reloaded);
         if (server->config->config_file &&
             config_load_file(&reloaded, server->config->config_file, &error) != 0) {

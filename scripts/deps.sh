@@ -6,7 +6,7 @@ CCM_PACKAGES_BUILD="build-essential cmake pkg-config libevent-dev libpq-dev libj
   libcurl4-openssl-dev libssl-dev libsystemd-dev libxlsxwriter-dev postgresql postgresql-client tzdata
   ca-certificates nodejs"
 # chromium for the pages' tests in a real headless browser (driven from Node.js)
-CCM_PACKAGES_TEST="python3 clang libclang-rt-14-dev chromium poppler-utils"
+CCM_PACKAGES_TEST="python3 clang libclang-rt-14-dev chromium poppler-utils systemd"
 
 ccm_missing_packages() {
     local missing=()
