@@ -6,10 +6,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 
 #include "log.h"
+#include "metrics.h"
 
 enum db_conn_state {
     DB_CONN_DISCONNECTED,
@@ -19,6 +21,8 @@ enum db_conn_state {
 
 /* One request in flight on a connection: its results arrive in order. */
 struct db_request {
+    struct db_pool *pool;
+    double submitted_s; /* monotonic, for the pool's latency histogram */
     db_callback callback;
     void *user_data;
     int statement_count;
@@ -64,6 +68,7 @@ struct db_pool {
     char *name;
     int count;
     struct db_conn *conns;
+    struct metrics_histogram latency; /* submit to answer, seconds */
 };
 
 /* A callback deferred to the loop (no connection available). */
@@ -103,6 +108,13 @@ static void db_request_finish(struct db_request *request, bool connection_failed
     result.sqlstate = request->sqlstate;
     result.result_count = request->result_count;
     memcpy(result.results, request->results, sizeof result.results);
+    if (request->pool) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        metrics_histogram_observe(&request->pool->latency, (double)now.tv_sec +
+                                                               (double)now.tv_nsec / 1e9 -
+                                                               request->submitted_s);
+    }
     request->callback(&result, request->user_data);
     db_request_free(request);
 }
@@ -425,6 +437,7 @@ struct db_pool *db_pool_new(struct event_base *base, const char *dsn, int connec
     pool->base = base;
     pool->name = strdup(name);
     pool->count = connections;
+    metrics_histogram_init_latency(&pool->latency);
     pool->conns = calloc((size_t)connections, sizeof *pool->conns);
     if (!pool->name || !pool->conns || db_pool_parse_dsn(pool, dsn) != 0) {
         db_pool_free(pool);
@@ -546,6 +559,12 @@ int db_pool_submit(struct db_pool *pool, const struct db_statement *statements, 
         return -1;
     request->callback = callback;
     request->user_data = user_data;
+    request->pool = pool;
+    {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        request->submitted_s = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+    }
     request->statement_count = statement_count;
 
     if (!db_conn_send(best, request, statements, statement_count)) {
@@ -595,4 +614,22 @@ size_t db_pool_pending(const struct db_pool *pool)
     for (int i = 0; i < pool->count; i++)
         pending += pool->conns[i].in_flight;
     return pending;
+}
+
+const char *db_pool_name(const struct db_pool *pool)
+{
+    return pool->name;
+}
+
+int db_pool_connections_up(const struct db_pool *pool)
+{
+    int up = 0;
+    for (int i = 0; i < pool->count; i++)
+        up += pool->conns[i].pg && PQstatus(pool->conns[i].pg) == CONNECTION_OK;
+    return up;
+}
+
+const struct metrics_histogram *db_pool_latency(const struct db_pool *pool)
+{
+    return &pool->latency;
 }

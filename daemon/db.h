@@ -68,6 +68,13 @@ void db_pool_free(struct db_pool *pool);
 int db_pool_submit(struct db_pool *pool, const struct db_statement *statements, int statement_count,
                    db_callback callback, void *user_data);
 
+struct metrics_histogram;
+const char *db_pool_name(const struct db_pool *pool);
+/* Connections that are connected now. */
+int db_pool_connections_up(const struct db_pool *pool);
+/* Seconds from submit to answer of every request, connection failures included. */
+const struct metrics_histogram *db_pool_latency(const struct db_pool *pool);
+
 /* True when at least one connection is up. */
 bool db_pool_is_ready(const struct db_pool *pool);
 /* Requests queued or in flight over all connections. */

@@ -23,6 +23,7 @@
 
 #include "api.h"
 #include "api_export.h"
+#include "api_metrics.h"
 #include "dashboards.h"
 #include "live.h"
 #include "log.h"
@@ -45,6 +46,7 @@ struct http_route {
 
 static const struct http_route http_routes[] = {
     {EVHTTP_REQ_GET, "/healthz", HTTP_ROUTE_PUBLIC, api_healthz},
+    {EVHTTP_REQ_GET, "/metrics", HTTP_ROUTE_PUBLIC, api_metrics_get},
     {EVHTTP_REQ_GET, "/readyz", HTTP_ROUTE_PUBLIC, api_readyz},
     {EVHTTP_REQ_POST, "/v1/events", HTTP_ROUTE_INGEST, api_events_post},
     {EVHTTP_REQ_POST, "/v1/ingest/asterisk-queue-log", HTTP_ROUTE_INGEST,
@@ -147,8 +149,26 @@ static const char *http_reason(int status)
     }
 }
 
+_Static_assert(sizeof http_routes / sizeof http_routes[0] <= METRICS_ROUTES_MAX,
+               "every route needs its place in the metrics");
+
+const char *http_route_label(int index)
+{
+    static char labels[sizeof http_routes / sizeof http_routes[0]][96];
+    if (index < 0 || (size_t)index >= sizeof http_routes / sizeof http_routes[0])
+        return "other";
+    if (!labels[index][0])
+        snprintf(labels[index], sizeof labels[index], "%s %s%s",
+                 http_method_name(http_routes[index].method), http_routes[index].path,
+                 http_routes[index].path[strlen(http_routes[index].path) - 1] == '/' ? "*" : "");
+    return labels[index];
+}
+
 void http_reply(struct http_call *call, int status)
 {
+    if (call->server->metrics)
+        daemon_metrics_http(call->server->metrics, call->route_index, status,
+                            http_now() - call->started_s);
     evhttp_add_header(evhttp_request_get_output_headers(call->request), "X-Request-Id",
                       call->request_id);
     evhttp_send_reply(call->request, status, http_reason(status), NULL);
@@ -307,6 +327,7 @@ static void http_on_request(struct evhttp_request *request, void *arg)
     }
     call->server = server;
     call->request = request;
+    call->route_index = -1;
     call->started_s = http_now();
     call->method_name = http_method_name(method);
     TAILQ_INIT(&call->query);
@@ -328,6 +349,7 @@ static void http_on_request(struct evhttp_request *request, void *arg)
         path_known = true;
         if (http_routes[i].method == method) {
             route = &http_routes[i];
+            call->route_index = (int)i;
             break;
         }
     }

@@ -29,6 +29,7 @@ struct http_call {
     char *raw_path; /* the path as sent (percent-encoded segments intact) */
     struct evkeyvalq query;
     const char *method_name;
+    int route_index; /* in the route table; -1: pages or no route */
 };
 
 /* Bind and register the routes. */
@@ -48,6 +49,9 @@ void http_reply_error(struct http_call *call, int status, const char *code, cons
 /* Starts a streamed 200 reply (chunked, e.g. Server-Sent Events) and frees the call:
  * the caller owns the request from now on (evhttp_send_reply_chunk, _end). */
 struct evhttp_request *http_start_stream(struct http_call *call, const char *content_type);
+
+/* "GET /v1/kpis" for a route index (metrics labels); "other" when out of range. */
+const char *http_route_label(int index);
 
 /* A query parameter, or NULL. */
 const char *http_query(struct http_call *call, const char *key);

@@ -29,6 +29,7 @@
 
 #include "alert_eval.h"
 #include "api_export.h"
+#include "api_metrics.h"
 #include "cli.h"
 #include "export_query.h"
 #include "config.h"
@@ -297,6 +298,9 @@ static int main_run_daemon(struct config *config)
     server.webhooks = server.base ? webhook_sender_new(&server) : NULL;
     server.exports = server.base ? export_worker_new(&server) : NULL;
     server.publisher = server.base ? publisher_new(&server) : NULL;
+    server.metrics = calloc(1, sizeof *server.metrics);
+    if (server.metrics)
+        daemon_metrics_init(server.metrics);
     server.dashboards = dashboards_new(config->dashboards_dir && *config->dashboards_dir
                                            ? config->dashboards_dir
                                            : dashboards_default_directory());
@@ -311,7 +315,8 @@ static int main_run_daemon(struct config *config)
     }
     if (!server.base || !server.writer || !server.readers || !server.tenants || !server.ingest ||
         !server.lifecycle || !server.live || !server.repeat || !server.dashboards ||
-        !server.alerts || !server.webhooks || !server.exports || !server.publisher) {
+        !server.alerts || !server.webhooks || !server.exports || !server.publisher ||
+        !server.metrics) {
         fprintf(stderr, "ccmetricsd: out of memory at start-up\n");
         rc = 1;
         goto done;
@@ -379,6 +384,7 @@ done:
         event_free(startup.timer);
     if (server.base)
         event_base_free(server.base);
+    free(server.metrics);
     if (have_embedded) {
         embedded_pg_stop(&embedded, 30);
         embedded_pg_free(&embedded);

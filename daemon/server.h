@@ -32,6 +32,7 @@ struct server {
     struct webhook_sender *webhooks;      /* delivers the outbox */
     struct export_worker *exports;        /* writes workbooks off the loop */
     struct publisher *publisher;          /* publishes last month on publish_day */
+    struct daemon_metrics *metrics;       /* counters of GET /metrics */
     struct evhttp *http;
     int port; /* bound port */
     bool shutting_down;

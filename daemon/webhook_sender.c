@@ -17,6 +17,7 @@
 #include <event2/event.h>
 #include <openssl/rand.h>
 
+#include "api_metrics.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -235,6 +236,10 @@ static void webhook_finish(struct webhook_sender *sender, struct webhook_deliver
             webhook_retry_delay_s(delivery->attempt, sender->server->config->webhook_retry_base_s,
                                   random01, (int64_t)retry_after);
     }
+    if (sender->server->metrics)
+        sender->server->metrics->webhooks[delivered              ? METRICS_WEBHOOK_DELIVERED
+                                          : delivery->refused[0] ? METRICS_WEBHOOK_REFUSED
+                                                                 : METRICS_WEBHOOK_FAILED]++;
     log_write(delivered ? LOG_LEVEL_INFO : LOG_LEVEL_WARN,
               delivered ? "webhook.delivered" : "webhook.failed",
               "endpoint=%s webhook_id=%s host=%s attempt=%d status=%ld ms=%d retry_s=%lld%s%s%s",
