@@ -69,14 +69,36 @@ class Postgres:
                                         "--no-instructions"]),
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.log = os.path.join(self.dir, "server.log")
-        subprocess.run(_as_server_user([os.path.join(bindir, "pg_ctl"), "-D", self.data, "-l",
-                                        self.log, "-w", "-o",
-                                        f"-k {self.socket_dir} -c listen_addresses='' "
-                                        "-c fsync=on", "start"]),
-                       check=True, stdout=subprocess.DEVNULL)
+        self.start()
         atexit.register(self.stop)
         self.psql("CREATE DATABASE ccmetrics", database="postgres")
         self.dsn = f"host={self.socket_dir} dbname=ccmetrics user=postgres"
+
+    def start(self):
+        subprocess.run(_as_server_user([os.path.join(pg_bindir(), "pg_ctl"), "-D", self.data, "-l",
+                                        self.log, "-w", "-o",
+                                        f"-k {self.socket_dir} -c listen_addresses='' "
+                                        "-c fsync=on", "start"]),
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def kill(self):
+        """SIGKILL the postmaster and every backend (a crash), as a failing machine would."""
+        with open(os.path.join(self.data, "postmaster.pid")) as f:
+            pid = int(f.readline())
+        os.kill(pid, signal.SIGKILL)
+        for proc in os.listdir("/proc"):
+            try:
+                if proc.isdigit() and open(f"/proc/{proc}/stat").read().split(") ")[1].split()[1] == str(pid):
+                    os.kill(int(proc), signal.SIGKILL)
+            except (OSError, IndexError):
+                pass
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                os.kill(pid, 0)
+                time.sleep(0.05)
+            except OSError:
+                break
 
     def stop(self):
         subprocess.run(_as_server_user([os.path.join(pg_bindir(), "pg_ctl"), "-D", self.data,
