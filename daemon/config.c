@@ -45,6 +45,8 @@ void config_init(struct config *config)
     config->webhook_disable_after_s = 3 * 86400;
     config->webhook_retry_base_s = 30;
     config->publish_check_interval_s = 3600;
+    config->rate_limit_per_s = 1000;
+    config->rate_limit_burst = 5000;
 }
 
 void config_free(struct config *config)
@@ -160,6 +162,14 @@ int config_set(struct config *config, const char *key, const char *value, struct
         if (config_parse_long(key, value, 1, 86400, &number, error))
             return -1;
         config->publish_check_interval_s = (int)number;
+    } else if (strcmp(key, "rate_limit_per_s") == 0) {
+        if (config_parse_long(key, value, 0, 1000000, &number, error))
+            return -1;
+        config->rate_limit_per_s = (double)number;
+    } else if (strcmp(key, "rate_limit_burst") == 0) {
+        if (config_parse_long(key, value, 1, 10000000, &number, error))
+            return -1;
+        config->rate_limit_burst = (double)number;
     } else if (strcmp(key, "publish_dir") == 0) {
         config_replace(&config->publish_dir, value);
     } else if (strcmp(key, "public_url") == 0) {
@@ -276,6 +286,48 @@ void config_print_keys(void)
          "  queue_log_path, queue_log_tenant, dashboards_dir,\n"
          "  alert_evaluate_interval_s, webhook_timeout_s, webhook_disable_after_s,\n"
          "  webhook_retry_base_s, public_url, publish_day, publish_dir,\n"
-         "  publish_check_interval_s,\n"
+         "  publish_check_interval_s, rate_limit_per_s, rate_limit_burst,\n"
          "  webhook_allow (repeatable)");
+}
+
+void config_restart_needed(const struct config *running, const struct config *loaded, char *out,
+                           size_t size)
+{
+    struct {
+        const char *name;
+        const char *was, *now;
+    } texts[] = {
+        {"listen", running->listen, loaded->listen},
+        {"database", running->database, loaded->database},
+        {"dashboards_dir", running->dashboards_dir, loaded->dashboards_dir},
+        {"queue_log_path", running->queue_log_path, loaded->queue_log_path},
+        {"public_url", running->public_url, loaded->public_url},
+        {"publish_dir", running->publish_dir, loaded->publish_dir},
+    };
+    struct {
+        const char *name;
+        long was, now;
+    } numbers[] = {
+        {"db_readers", running->db_readers, loaded->db_readers},
+        {"max_body_bytes", (long)running->max_body_bytes, (long)loaded->max_body_bytes},
+        {"max_header_bytes", (long)running->max_header_bytes, (long)loaded->max_header_bytes},
+        {"http_timeout_s", running->http_timeout_s, loaded->http_timeout_s},
+        {"alert_evaluate_interval_s", running->alert_evaluate_interval_s,
+         loaded->alert_evaluate_interval_s},
+        {"webhook_timeout_s", running->webhook_timeout_s, loaded->webhook_timeout_s},
+        {"publish_day", running->publish_day, loaded->publish_day},
+        {"webhook_allow", running->webhook_allow_count, loaded->webhook_allow_count},
+    };
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        const char *was = texts[i].was ? texts[i].was : "", *now = texts[i].now ? texts[i].now : "";
+        if (strcmp(was, now) != 0 && used + strlen(texts[i].name) + 2 < size)
+            used +=
+                (size_t)snprintf(out + used, size - used, "%s%s", used ? "," : "", texts[i].name);
+    }
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
+        if (numbers[i].was != numbers[i].now && used + strlen(numbers[i].name) + 2 < size)
+            used +=
+                (size_t)snprintf(out + used, size - used, "%s%s", used ? "," : "", numbers[i].name);
 }

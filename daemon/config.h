@@ -44,6 +44,8 @@ struct config {
     int publish_day;               /* 1-28: publish last month on this day; 0: by hand */
     char *publish_dir;             /* where automatic publishing writes the exports */
     int publish_check_interval_s;  /* how often to look for a month to publish */
+    double rate_limit_per_s;       /* requests a second per token; 0: no limit */
+    double rate_limit_burst;       /* requests a token may make at once */
 };
 
 void config_init(struct config *config); /* defaults */
@@ -61,6 +63,11 @@ int config_validate(const struct config *config, struct ccm_error *error);
 /* The DSN to connect with: config->database or the embedded server's socket. */
 char *config_database_dsn(const struct config *config);
 bool config_uses_embedded(const struct config *config);
+
+/* The settings a reload read but cannot apply (they need a restart), comma-separated
+ * into out ("" when none). */
+void config_restart_needed(const struct config *running, const struct config *loaded, char *out,
+                           size_t size);
 
 /* The help text of the config keys (for --help). */
 void config_print_keys(void);

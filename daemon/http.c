@@ -5,6 +5,8 @@
  */
 #include "http.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,7 @@
 #include "api.h"
 #include "api_export.h"
 #include "api_metrics.h"
+#include "rate_limit.h"
 #include "dashboards.h"
 #include "live.h"
 #include "log.h"
@@ -142,6 +145,8 @@ static const char *http_reason(int status)
         return "Unsupported Media Type";
     case 422:
         return "Unprocessable Entity";
+    case 429:
+        return "Too Many Requests";
     case 503:
         return "Service Unavailable";
     default:
@@ -267,6 +272,7 @@ json_t *http_body_json_object(struct http_call *call)
 struct http_pending {
     struct http_call *call;
     const struct http_route *route;
+    uint64_t token_key; /* from the token's SHA-256: its rate-limit bucket */
 };
 
 static void http_on_authenticated(const struct tenant *tenant, unsigned scopes, bool database_down,
@@ -275,6 +281,7 @@ static void http_on_authenticated(const struct tenant *tenant, unsigned scopes, 
     struct http_pending *pending = user_data;
     struct http_call *call = pending->call;
     const struct http_route *route = pending->route;
+    uint64_t token_key = pending->token_key;
 
     free(pending);
     if (!tenant) {
@@ -288,6 +295,21 @@ static void http_on_authenticated(const struct tenant *tenant, unsigned scopes, 
     }
     call->tenant = tenant;
     call->scopes = scopes;
+    const struct config *config = call->server->config;
+    if (config->rate_limit_per_s > 0 && call->server->limiter) {
+        double wait = rate_limiter_take(call->server->limiter, token_key, http_now(),
+                                        config->rate_limit_per_s, config->rate_limit_burst);
+        if (wait > 0) {
+            char retry_after[24];
+            snprintf(retry_after, sizeof retry_after, "%.0f", ceil(wait));
+            evhttp_add_header(evhttp_request_get_output_headers(call->request), "Retry-After",
+                              retry_after);
+            http_reply_error(call, 429, "rate_limited",
+                             "too many requests for this token; retry after Retry-After seconds",
+                             NULL);
+            return;
+        }
+    }
     if (!(scopes & route->scope)) {
         char message[160];
         snprintf(message, sizeof message, "this token lacks the \"%s\" scope",
@@ -383,6 +405,11 @@ static void http_on_request(struct evhttp_request *request, void *arg)
     }
     pending->call = call;
     pending->route = route;
+    {
+        char hash[65];
+        tenant_token_hash_hex(authorization + 7, hash);
+        pending->token_key = strtoull(hash + 48, NULL, 16) | 1;
+    }
     tenant_authenticate(server->tenants, authorization + 7, http_on_authenticated, pending);
 }
 

@@ -43,6 +43,7 @@
 #include "dashboards.h"
 #include "publisher.h"
 #include "queue_log_follow.h"
+#include "rate_limit.h"
 #include "log.h"
 #include "migrate.h"
 #include "server.h"
@@ -139,9 +140,21 @@ static void main_on_signal(evutil_socket_t signal_number, short what, void *arg)
         if (server->config->config_file &&
             config_load_file(&reloaded, server->config->config_file, &error) != 0) {
             log_error("config.reload_failed", "error=\"%s\" action=kept_old_config", error.message);
+        } else if (config_validate(&reloaded, &error) != 0) {
+            log_error("config.reload_failed", "error=\"%s\" action=kept_old_config", error.message);
         } else if ((level = log_level_from_name(reloaded.log_level)) >= 0) {
+            char needs_restart[256];
             log_set_level((enum log_level)level);
-            log_info("config.reloaded", "log_level=%s", reloaded.log_level);
+            /* What a reload applies: the log level and the rate limits. */
+            free(server->config->log_level);
+            server->config->log_level = strdup(reloaded.log_level);
+            server->config->rate_limit_per_s = reloaded.rate_limit_per_s;
+            server->config->rate_limit_burst = reloaded.rate_limit_burst;
+            config_restart_needed(server->config, &reloaded, needs_restart, sizeof needs_restart);
+            log_info("config.reloaded",
+                     "log_level=%s rate_limit_per_s=%.0f rate_limit_burst=%.0f%s%s",
+                     reloaded.log_level, reloaded.rate_limit_per_s, reloaded.rate_limit_burst,
+                     needs_restart[0] ? " restart_needed=" : "", needs_restart);
         }
         config_free(&reloaded);
         main_notify("READY=1");
@@ -298,6 +311,9 @@ static int main_run_daemon(struct config *config)
     server.webhooks = server.base ? webhook_sender_new(&server) : NULL;
     server.exports = server.base ? export_worker_new(&server) : NULL;
     server.publisher = server.base ? publisher_new(&server) : NULL;
+    server.limiter = malloc(sizeof *server.limiter);
+    if (server.limiter)
+        rate_limiter_init(server.limiter);
     server.metrics = calloc(1, sizeof *server.metrics);
     if (server.metrics)
         daemon_metrics_init(server.metrics);
@@ -316,7 +332,7 @@ static int main_run_daemon(struct config *config)
     if (!server.base || !server.writer || !server.readers || !server.tenants || !server.ingest ||
         !server.lifecycle || !server.live || !server.repeat || !server.dashboards ||
         !server.alerts || !server.webhooks || !server.exports || !server.publisher ||
-        !server.metrics) {
+        !server.metrics || !server.limiter) {
         fprintf(stderr, "ccmetricsd: out of memory at start-up\n");
         rc = 1;
         goto done;
@@ -385,6 +401,7 @@ done:
     if (server.base)
         event_base_free(server.base);
     free(server.metrics);
+    free(server.limiter);
     if (have_embedded) {
         embedded_pg_stop(&embedded, 30);
         embedded_pg_free(&embedded);

@@ -33,6 +33,7 @@ struct server {
     struct export_worker *exports;        /* writes workbooks off the loop */
     struct publisher *publisher;          /* publishes last month on publish_day */
     struct daemon_metrics *metrics;       /* counters of GET /metrics */
+    struct rate_limiter *limiter;         /* per-token request buckets */
     struct evhttp *http;
     int port; /* bound port */
     bool shutting_down;
