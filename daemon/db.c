@@ -46,7 +46,8 @@ struct db_conn {
     struct event *write_event;
     struct event *retry_timer;
     double retry_delay_s;
-    struct db_request *head; /* oldest in flight */
+    double connect_started_s; /* monotonic: an attempt with no answer is given up */
+    struct db_request *head;  /* oldest in flight */
     struct db_request *tail;
     size_t in_flight;
     bool write_wanted;
@@ -69,7 +70,13 @@ struct db_pool {
     int count;
     struct db_conn *conns;
     struct metrics_histogram latency; /* submit to answer, seconds */
+    struct event *watchdog;           /* gives up connection attempts that hang */
 };
+
+/* libpq's asynchronous connect has no timeout of its own (connect_timeout applies
+ * to PQconnectdb): an attempt to a server whose packets are dropped would wait for
+ * the kernel's SYN retries (minutes). */
+#define DB_CONNECT_TIMEOUT_S 10.0
 
 /* A callback deferred to the loop (no connection available). */
 struct db_deferred {
@@ -218,8 +225,16 @@ static void db_conn_continue_connect(struct db_conn *conn)
     }
 }
 
+static double db_monotonic_s(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
 static void db_conn_connect(struct db_conn *conn)
 {
+    conn->connect_started_s = db_monotonic_s();
     conn->pg = PQconnectStartParams(conn->pool->keywords, conn->pool->values, 0);
     if (!conn->pg) {
         db_conn_lost(conn, "out of memory");
@@ -236,6 +251,16 @@ static void db_conn_connect(struct db_conn *conn)
 static void db_conn_on_retry(evutil_socket_t fd, short what, void *arg)
 {
     db_conn_connect(arg);
+}
+
+static void db_pool_on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+    struct db_pool *pool = arg;
+    double now = db_monotonic_s();
+    for (int i = 0; i < pool->count; i++)
+        if (pool->conns[i].state == DB_CONN_CONNECTING &&
+            now - pool->conns[i].connect_started_s > DB_CONNECT_TIMEOUT_S)
+            db_conn_lost(&pool->conns[i], "no answer from the server while connecting");
 }
 
 /* A send failed inside db_pool_submit: fail the connection from the loop, so
@@ -393,6 +418,13 @@ static void db_conn_on_socket(evutil_socket_t fd, short what, void *arg)
 static int db_pool_parse_dsn(struct db_pool *pool, const char *dsn)
 {
     static const char jit_off[] = "-c jit=off";
+    /* Over TCP, a server whose packets are dropped (no reset) is noticed by the kernel:
+     * idle, by keepalives (10 s + 3 x 5 s); with a request unanswered, by
+     * tcp_user_timeout (15 s). Unless the DSN says otherwise. */
+    static const char *const defaults[][2] = {
+        {"keepalives", "1"},       {"keepalives_idle", "10"},     {"keepalives_interval", "5"},
+        {"keepalives_count", "3"}, {"tcp_user_timeout", "15000"},
+    };
     size_t count = 0, n = 0;
     bool have_options = false;
 
@@ -401,8 +433,8 @@ static int db_pool_parse_dsn(struct db_pool *pool, const char *dsn)
         return -1;
     for (PQconninfoOption *o = pool->conninfo; o->keyword; o++)
         count++;
-    pool->keywords = calloc(count + 2, sizeof *pool->keywords);
-    pool->values = calloc(count + 2, sizeof *pool->values);
+    pool->keywords = calloc(count + 8, sizeof *pool->keywords);
+    pool->values = calloc(count + 8, sizeof *pool->values);
     if (!pool->keywords || !pool->values)
         return -1;
     for (PQconninfoOption *o = pool->conninfo; o->keyword; o++) {
@@ -422,7 +454,16 @@ static int db_pool_parse_dsn(struct db_pool *pool, const char *dsn)
     }
     if (!have_options) {
         pool->keywords[n] = "options";
-        pool->values[n] = jit_off;
+        pool->values[n++] = jit_off;
+    }
+    for (size_t d = 0; d < sizeof defaults / sizeof defaults[0]; d++) {
+        bool given = false;
+        for (size_t k = 0; k < n; k++)
+            given = given || strcmp(pool->keywords[k], defaults[d][0]) == 0;
+        if (!given) {
+            pool->keywords[n] = defaults[d][0];
+            pool->values[n++] = defaults[d][1];
+        }
     }
     return 0;
 }
@@ -438,10 +479,15 @@ struct db_pool *db_pool_new(struct event_base *base, const char *dsn, int connec
     pool->name = strdup(name);
     pool->count = connections;
     metrics_histogram_init_latency(&pool->latency);
+    pool->watchdog = event_new(base, -1, EV_PERSIST, db_pool_on_watchdog, pool);
     pool->conns = calloc((size_t)connections, sizeof *pool->conns);
-    if (!pool->name || !pool->conns || db_pool_parse_dsn(pool, dsn) != 0) {
+    if (!pool->name || !pool->conns || !pool->watchdog || db_pool_parse_dsn(pool, dsn) != 0) {
         db_pool_free(pool);
         return NULL;
+    }
+    {
+        struct timeval every = {1, 0};
+        event_add(pool->watchdog, &every);
     }
     for (int i = 0; i < connections; i++) {
         struct db_conn *conn = &pool->conns[i];
@@ -462,6 +508,7 @@ void db_pool_free(struct db_pool *pool)
 {
     if (!pool)
         return;
+    db_event_free(&pool->watchdog);
     for (int i = 0; pool->conns && i < pool->count; i++) {
         struct db_conn *conn = &pool->conns[i];
         struct db_request *request;

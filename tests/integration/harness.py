@@ -56,7 +56,10 @@ def _as_server_user(argv):
 class Postgres:
     """A throwaway PostgreSQL server on a unix socket in a temp dir."""
 
-    def __init__(self):
+    def __init__(self, netns=None, address=None):
+        """netns/address: run inside that network namespace, listening on that address
+        too (TCP, trust for 10.0.0.0/8), for tests that cut the network."""
+        self.netns, self.address = netns, address
         self.dir = temp_dir("ccm-pg-")
         self.data = os.path.join(self.dir, "data")
         self.socket_dir = self.dir
@@ -69,17 +72,24 @@ class Postgres:
                                         "--no-instructions"]),
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.log = os.path.join(self.dir, "server.log")
+        if address:
+            with open(os.path.join(self.data, "pg_hba.conf"), "a") as f:
+                f.write("host all all 10.0.0.0/8 trust\n")
         self.start()
         atexit.register(self.stop)
         self.psql("CREATE DATABASE ccmetrics", database="postgres")
         self.dsn = f"host={self.socket_dir} dbname=ccmetrics user=postgres"
+        if address:
+            self.tcp_dsn = f"host={address} port=5432 dbname=ccmetrics user=postgres"
 
     def start(self):
-        subprocess.run(_as_server_user([os.path.join(pg_bindir(), "pg_ctl"), "-D", self.data, "-l",
-                                        self.log, "-w", "-o",
-                                        f"-k {self.socket_dir} -c listen_addresses='' "
-                                        "-c fsync=on", "start"]),
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        argv = _as_server_user([os.path.join(pg_bindir(), "pg_ctl"), "-D", self.data, "-l",
+                                self.log, "-w", "-o",
+                                f"-k {self.socket_dir} -c listen_addresses='{self.address or ''}' "
+                                "-c fsync=on", "start"])
+        if self.netns:
+            argv = ["ip", "netns", "exec", self.netns] + argv
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def kill(self):
         """SIGKILL the postmaster and every backend (a crash), as a failing machine would."""
