@@ -446,6 +446,10 @@ int http_start(struct server *server, struct ccm_error *error)
     if (!bound)
         return ccm_error_set(error, "cannot listen on %s: %s", config->listen,
                              evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+    /* libevent listens with a backlog of 128: a burst of clients (a PBX reconnecting
+     * its lines, a wallboard fleet after a network blip) would wait for SYN retries.
+     * listen() again sets the backlog (capped by net.core.somaxconn). */
+    listen(evhttp_bound_socket_get_fd(bound), 4096);
     if (getsockname(evhttp_bound_socket_get_fd(bound), (struct sockaddr *)&address,
                     &address_length) == 0) {
         if (address.ss_family == AF_INET)

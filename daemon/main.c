@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -248,6 +249,18 @@ static struct event_base *main_event_base_new(void)
     return base;
 }
 
+/* Every connection is a descriptor: take the hard limit (systemd's LimitNOFILE), not
+ * the soft 1,024 a shell gives, so thousands of idle clients do not exhaust it. */
+static void main_raise_file_limit(void)
+{
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
+            log_warn("daemon.file_limit", "error=\"%s\"", strerror(errno));
+    }
+}
+
 static int main_run_daemon(struct config *config)
 {
     struct server server;
@@ -266,6 +279,7 @@ static int main_run_daemon(struct config *config)
     memset(&server, 0, sizeof server);
     server.config = config;
     signal(SIGPIPE, SIG_IGN);
+    main_raise_file_limit();
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) { /* before any thread */
         fprintf(stderr, "ccmetricsd: libcurl could not start\n");
         return 1;
