@@ -170,6 +170,15 @@ static void ingest_finish_group(struct ingest *ingest, struct ingest_tenant_grou
             http_reply_error(request->call, 503, "database_unavailable",
                              "the database is not reachable; nothing was stored, retry later",
                              NULL);
+        } else if (strncmp(result->sqlstate, "53", 2) == 0 ||
+                   strncmp(result->sqlstate, "57P", 3) == 0) {
+            /* insufficient resources (a full disk, out of memory, too many
+             * connections) or an operator stopping the server: worth retrying */
+            ingest->stats.requests_failed++;
+            http_reply_error(request->call, 503, "database_unavailable",
+                             "the database cannot store now (out of disk space or another "
+                             "resource); nothing was stored, retry later",
+                             NULL);
         } else {
             ingest->stats.requests_failed++;
             http_reply_error(request->call, 500, "storage_failed",

@@ -56,11 +56,12 @@ def _as_server_user(argv):
 class Postgres:
     """A throwaway PostgreSQL server on a unix socket in a temp dir."""
 
-    def __init__(self, netns=None, address=None):
+    def __init__(self, netns=None, address=None, directory=None, initdb_args=(), options=""):
         """netns/address: run inside that network namespace, listening on that address
-        too (TCP, trust for 10.0.0.0/8), for tests that cut the network."""
-        self.netns, self.address = netns, address
-        self.dir = temp_dir("ccm-pg-")
+        too (TCP, trust for 10.0.0.0/8), for tests that cut the network. directory: where
+        (e.g. a small file system); initdb_args, options: more for initdb and the server."""
+        self.netns, self.address, self.options = netns, address, options
+        self.dir = directory or temp_dir("ccm-pg-")
         self.data = os.path.join(self.dir, "data")
         self.socket_dir = self.dir
         if IS_ROOT:
@@ -69,7 +70,7 @@ class Postgres:
         bindir = pg_bindir()
         subprocess.run(_as_server_user([os.path.join(bindir, "initdb"), "-D", self.data, "-U",
                                         "postgres", "-A", "trust", "-E", "UTF8", "--locale=C",
-                                        "--no-instructions"]),
+                                        "--no-instructions"] + list(initdb_args)),
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.log = os.path.join(self.dir, "server.log")
         if address:
@@ -86,7 +87,7 @@ class Postgres:
         argv = _as_server_user([os.path.join(pg_bindir(), "pg_ctl"), "-D", self.data, "-l",
                                 self.log, "-w", "-o",
                                 f"-k {self.socket_dir} -c listen_addresses='{self.address or ''}' "
-                                "-c fsync=on", "start"])
+                                f"-c fsync=on {self.options}", "start"])
         if self.netns:
             argv = ["ip", "netns", "exec", self.netns] + argv
         subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
