@@ -151,11 +151,13 @@ static void main_on_signal(evutil_socket_t signal_number, short what, void *arg)
             server->config->log_level = strdup(reloaded.log_level);
             server->config->rate_limit_per_s = reloaded.rate_limit_per_s;
             server->config->rate_limit_burst = reloaded.rate_limit_burst;
+            tenant_registry_forget_tokens(server->tenants);
             config_restart_needed(server->config, &reloaded, needs_restart, sizeof needs_restart);
-            log_info("config.reloaded",
-                     "log_level=%s rate_limit_per_s=%.0f rate_limit_burst=%.0f%s%s",
-                     reloaded.log_level, reloaded.rate_limit_per_s, reloaded.rate_limit_burst,
-                     needs_restart[0] ? " restart_needed=" : "", needs_restart);
+            log_info(
+                "config.reloaded",
+                "log_level=%s rate_limit_per_s=%.0f rate_limit_burst=%.0f tokens=forgotten%s%s",
+                reloaded.log_level, reloaded.rate_limit_per_s, reloaded.rate_limit_burst,
+                needs_restart[0] ? " restart_needed=" : "", needs_restart);
         }
         config_free(&reloaded);
         main_notify("READY=1");

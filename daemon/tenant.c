@@ -380,3 +380,8 @@ void tenant_find_by_name(struct tenant_registry *registry, const char *name,
         callback(NULL, true, user_data);
     }
 }
+
+void tenant_registry_forget_tokens(struct tenant_registry *registry)
+{
+    registry->grant_count = 0;
+}

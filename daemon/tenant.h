@@ -59,6 +59,10 @@ typedef void (*tenant_name_callback)(const struct tenant *tenant, bool failed, v
 void tenant_find_by_name(struct tenant_registry *registry, const char *name,
                          tenant_name_callback callback, void *user_data);
 
+/* Forget every cached token (SIGHUP): a revoked token stops working at once rather
+ * than when its cache entry expires. */
+void tenant_registry_forget_tokens(struct tenant_registry *registry);
+
 /* Hash a token (SHA-256) as 64 lowercase hex characters + NUL. */
 void tenant_token_hash_hex(const char *token, char out[65]);
 

@@ -69,6 +69,13 @@ line = next(l for l in daemon.log_lines if "event=config.reloaded" in l)
 c.check("rate_limit_per_s=1000" in line and "restart_needed=listen" in line,
         f"the new limits apply; listen needs a restart ({line})")
 c.check(all(a[0] == 200 for a in hammer(one, 40)), "40 requests at once now go")
+# the token cache is emptied on reload: a token revoked in the database stops at once
+c.equal(http("GET", URL + "/v1/queues", two)[0], 200, "the read token, cached")
+pg.psql("UPDATE api_tokens SET revoked_at = now() WHERE scopes = ARRAY['read']")
+c.equal(http("GET", URL + "/v1/queues", two)[0], 200, "a revoked token still cached")
+daemon.proc.send_signal(signal.SIGHUP)
+c.check(wait_until(lambda: http("GET", URL + "/v1/queues", two)[0] == 401, 5),
+        "after SIGHUP the revoked token is refused")
 with open(config, "w") as f:
     f.write("rate_limit_per_s = lots\n")
 daemon.proc.send_signal(signal.SIGHUP)
