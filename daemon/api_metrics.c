@@ -115,6 +115,12 @@ static void metrics_on_backlog(const struct db_result *result, void *user_data)
     for (size_t p = 0; p < sizeof pools / sizeof pools[0]; p++)
         metrics_pool(&out, pools[p], 2);
 
+    metrics_write_header(&out, "ccmetrics_open_descriptors", "gauge",
+                         "Descriptors open (connections, database, files) at the last count.");
+    metrics_write_sample(&out, "ccmetrics_open_descriptors", "", server->open_descriptors);
+    metrics_write_header(&out, "ccmetrics_accept_paused", "gauge",
+                         "1 while new connections wait because max_connections is reached.");
+    metrics_write_sample(&out, "ccmetrics_accept_paused", "", server->accept_paused ? 1 : 0);
     metrics_write_header(&out, "ccmetrics_sse_clients", "gauge", "Live streams open.");
     metrics_write_sample(&out, "ccmetrics_sse_clients", "",
                          (double)live_stream_count(server->live));

@@ -47,6 +47,7 @@ void config_init(struct config *config)
     config->publish_check_interval_s = 3600;
     config->rate_limit_per_s = 1000;
     config->rate_limit_burst = 5000;
+    config->max_connections = 16384;
 }
 
 void config_free(struct config *config)
@@ -166,6 +167,10 @@ int config_set(struct config *config, const char *key, const char *value, struct
         if (config_parse_long(key, value, 0, 1000000, &number, error))
             return -1;
         config->rate_limit_per_s = (double)number;
+    } else if (strcmp(key, "max_connections") == 0) {
+        if (config_parse_long(key, value, 16, 1000000, &number, error))
+            return -1;
+        config->max_connections = (int)number;
     } else if (strcmp(key, "rate_limit_burst") == 0) {
         if (config_parse_long(key, value, 1, 10000000, &number, error))
             return -1;
@@ -286,7 +291,7 @@ void config_print_keys(void)
          "  queue_log_path, queue_log_tenant, dashboards_dir,\n"
          "  alert_evaluate_interval_s, webhook_timeout_s, webhook_disable_after_s,\n"
          "  webhook_retry_base_s, public_url, publish_day, publish_dir,\n"
-         "  publish_check_interval_s, rate_limit_per_s, rate_limit_burst,\n"
+         "  publish_check_interval_s, rate_limit_per_s, rate_limit_burst, max_connections,\n"
          "  webhook_allow (repeatable)");
 }
 

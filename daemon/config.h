@@ -45,6 +45,7 @@ struct config {
     char *publish_dir;             /* where automatic publishing writes the exports */
     int publish_check_interval_s;  /* how often to look for a month to publish */
     double rate_limit_per_s;       /* requests a second per token; 0: no limit */
+    int max_connections;           /* open descriptors above which accepting pauses */
     double rate_limit_burst;       /* requests a token may make at once */
 };
 

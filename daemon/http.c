@@ -5,6 +5,7 @@
  */
 #include "http.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/util.h>
 
@@ -413,6 +415,37 @@ static void http_on_request(struct evhttp_request *request, void *arg)
     tenant_authenticate(server->tenants, authorization + 7, http_on_authenticated, pending);
 }
 
+/* The connection limit: every connection is a descriptor, so the descriptors open
+ * are counted (/proc/self/fd) ten times a second. Over max_connections, accepting
+ * pauses (new clients wait in the kernel's backlog) until the count is back under
+ * nine tenths of it: memory and descriptors stay bounded, and the clients already
+ * connected keep being served; idle ones leave after http_timeout_s. */
+static void http_on_connection_watch(evutil_socket_t fd, short what, void *arg)
+{
+    struct server *server = arg;
+    int limit = server->config->max_connections, count = 0;
+    DIR *directory = opendir("/proc/self/fd");
+    struct dirent *entry;
+
+    (void)fd;
+    (void)what;
+    if (!directory || !server->listener)
+        return;
+    while ((entry = readdir(directory)))
+        count += entry->d_name[0] != '.';
+    closedir(directory);
+    server->open_descriptors = count;
+    if (!server->accept_paused && count >= limit) {
+        evconnlistener_disable(server->listener);
+        server->accept_paused = true;
+        log_warn("http.accept_paused", "open_descriptors=%d max_connections=%d", count, limit);
+    } else if (server->accept_paused && count < limit - limit / 10) {
+        evconnlistener_enable(server->listener);
+        server->accept_paused = false;
+        log_info("http.accept_resumed", "open_descriptors=%d max_connections=%d", count, limit);
+    }
+}
+
 int http_start(struct server *server, struct ccm_error *error)
 {
     struct config *config = server->config;
@@ -450,6 +483,13 @@ int http_start(struct server *server, struct ccm_error *error)
      * its lines, a wallboard fleet after a network blip) would wait for SYN retries.
      * listen() again sets the backlog (capped by net.core.somaxconn). */
     listen(evhttp_bound_socket_get_fd(bound), 4096);
+    server->listener = evhttp_bound_socket_get_listener(bound);
+    server->connection_watch =
+        event_new(server->base, -1, EV_PERSIST, http_on_connection_watch, server);
+    if (server->connection_watch) {
+        struct timeval every = {0, 100000};
+        event_add(server->connection_watch, &every);
+    }
     if (getsockname(evhttp_bound_socket_get_fd(bound), (struct sockaddr *)&address,
                     &address_length) == 0) {
         if (address.ss_family == AF_INET)

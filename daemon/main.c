@@ -403,6 +403,8 @@ done:
     dashboards_free(server.dashboards);
     queue_log_follower_free(server.queue_log);
     tenant_registry_free(server.tenants);
+    if (server.connection_watch)
+        event_free(server.connection_watch);
     if (server.http)
         evhttp_free(server.http);
     for (int i = 0; i < 3; i++)

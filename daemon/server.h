@@ -35,6 +35,10 @@ struct server {
     struct daemon_metrics *metrics;       /* counters of GET /metrics */
     struct rate_limiter *limiter;         /* per-token request buckets */
     struct evhttp *http;
+    struct evconnlistener *listener; /* the HTTP listener (paused over max_connections) */
+    struct event *connection_watch;  /* counts open descriptors */
+    int open_descriptors;            /* at the last count */
+    bool accept_paused;
     int port; /* bound port */
     bool shutting_down;
     unsigned long long request_counter;

@@ -4,6 +4,7 @@ affected, and the first is served again after the wait); request bodies and head
 their limits are refused without harm; SIGHUP applies new rate limits, keeps the old
 configuration when the new one is invalid, and names what needs a restart."""
 import json
+import os
 import signal
 import socket
 import time
@@ -84,6 +85,31 @@ c.check(wait_until(lambda: any("event=config.reload_failed" in l for l in daemon
 failed = next(l for l in daemon.log_lines if "event=config.reload_failed" in l)
 c.check("rate_limit_per_s" in failed and "action=kept_old_config" in failed, f"and says why ({failed})")
 c.check(all(a[0] == 200 for a in hammer(one, 40)), "the old (reloaded) limits stay")
+c.equal(daemon.stop(), 0, "daemon exit code")
+
+# The connection limit: over max_connections accepting pauses; connected clients are
+# served on; when connections go, accepting resumes.
+from http import client as http_client  # noqa: E402
+daemon = Daemon(database=pg.dsn, extra=["--config", write_config("max_connections = 300\n")])
+URL = daemon.url
+kept = http_client.HTTPConnection("127.0.0.1", daemon.port, timeout=10)
+kept.request("GET", "/healthz")
+kept.getresponse().read()
+idle = []
+for _ in range(10):
+    for _ in range(100):
+        idle.append(socket.create_connection(("127.0.0.1", daemon.port)))
+    time.sleep(0.3)
+descriptors = len(os.listdir(f"/proc/{daemon.proc.pid}/fd"))
+c.check(descriptors <= 300 + 100 + 20, f"descriptors bounded near max_connections ({descriptors} for 1,000 clients)")
+kept.request("GET", "/metrics")
+metrics = kept.getresponse().read().decode()
+c.check("ccmetrics_accept_paused 1" in metrics, "a client already connected is served, and sees the pause")
+c.check(any("event=http.accept_paused" in l for l in daemon.log_lines), "the pause is logged")
+for s in idle:
+    s.close()
+c.check(wait_until(lambda: http("GET", URL + "/healthz", timeout=5)[0] == 200, 10), "new clients served again")
+c.check(any("event=http.accept_resumed" in l for l in daemon.log_lines), "the resume is logged")
 c.equal(daemon.stop(), 0, "daemon exit code")
 pg.stop()
 c.finish()
