@@ -305,7 +305,6 @@ void config_restart_needed(const struct config *running, const struct config *lo
         {"listen", running->listen, loaded->listen},
         {"database", running->database, loaded->database},
         {"dashboards_dir", running->dashboards_dir, loaded->dashboards_dir},
-        {"queue_log_path", running->queue_log_path, loaded->queue_log_path},
         {"public_url", running->public_url, loaded->public_url},
         {"publish_dir", running->publish_dir, loaded->publish_dir},
     };

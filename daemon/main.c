@@ -119,6 +119,36 @@ static void main_on_shutdown_tick(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+static bool main_same_text(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* A new queue_log_path or queue_log_tenant: the old follower retires, a new one starts
+ * from the new file's saved position. */
+static void main_reload_queue_log(struct server *server, const struct config *reloaded)
+{
+    if (main_same_text(server->config->queue_log_path, reloaded->queue_log_path) &&
+        main_same_text(server->config->queue_log_tenant, reloaded->queue_log_tenant))
+        return;
+    free(server->config->queue_log_path);
+    free(server->config->queue_log_tenant);
+    server->config->queue_log_path =
+        reloaded->queue_log_path ? strdup(reloaded->queue_log_path) : NULL;
+    server->config->queue_log_tenant =
+        reloaded->queue_log_tenant ? strdup(reloaded->queue_log_tenant) : NULL;
+    queue_log_follower_retire(server->queue_log);
+    server->queue_log = NULL;
+    if (server->config->queue_log_path && *server->config->queue_log_path) {
+        server->queue_log = queue_log_follower_new(server);
+        if (!server->queue_log)
+            log_error("queue_log.reload_failed", "path=\"%s\"", server->config->queue_log_path);
+    }
+    log_info("queue_log.reloaded", "path=\"%s\" tenant=%s",
+             server->config->queue_log_path ? server->config->queue_log_path : "",
+             server->config->queue_log_tenant ? server->config->queue_log_tenant : "");
+}
+
 static void main_on_signal(evutil_socket_t signal_number, short what, void *arg)
 {
     struct main_shutdown *shutdown = arg;
@@ -152,6 +182,7 @@ static void main_on_signal(evutil_socket_t signal_number, short what, void *arg)
             server->config->rate_limit_per_s = reloaded.rate_limit_per_s;
             server->config->rate_limit_burst = reloaded.rate_limit_burst;
             tenant_registry_forget_tokens(server->tenants);
+            main_reload_queue_log(server, &reloaded);
             config_restart_needed(server->config, &reloaded, needs_restart, sizeof needs_restart);
             log_info(
                 "config.reloaded",

@@ -41,6 +41,7 @@ struct queue_log_follower {
     enum follow_state state;
     struct event *timer;
     bool in_flight;
+    bool retiring; /* replaced by a reload: freed when its request in flight returns */
 
     /* The file being read: the configured path, or its rotated predecessor
      * (path.1) while the lines written before the rotation are drained. */
@@ -101,6 +102,11 @@ static int follow_open(struct queue_log_follower *follower, const char *path)
 static void follow_on_stored(const struct db_result *result, void *user_data)
 {
     struct queue_log_follower *follower = user_data;
+    if (follower->retiring) {
+        follower->in_flight = false;
+        queue_log_follower_free(follower);
+        return;
+    }
     char quoted[300];
 
     follower->in_flight = false;
@@ -293,6 +299,11 @@ static void follow_on_timer(evutil_socket_t fd, short what, void *arg)
 static void follow_on_position(const struct db_result *result, void *user_data)
 {
     struct queue_log_follower *follower = user_data;
+    if (follower->retiring) {
+        follower->in_flight = false;
+        queue_log_follower_free(follower);
+        return;
+    }
     char rotated[4096];
     struct stat info;
 
@@ -356,6 +367,11 @@ static void follow_load_position(struct queue_log_follower *follower)
 static void follow_on_tenant(const struct tenant *tenant, bool failed, void *user_data)
 {
     struct queue_log_follower *follower = user_data;
+    if (follower->retiring) {
+        follower->in_flight = false;
+        queue_log_follower_free(follower);
+        return;
+    }
     follower->in_flight = false;
     if (!tenant) {
         if (!failed)
@@ -414,6 +430,19 @@ struct queue_log_follower *queue_log_follower_new(struct server *server)
     }
     follow_schedule(follower, 0);
     return follower;
+}
+
+void queue_log_follower_retire(struct queue_log_follower *follower)
+{
+    if (!follower)
+        return;
+    if (!follower->in_flight) {
+        queue_log_follower_free(follower);
+        return;
+    }
+    follower->retiring = true;
+    if (follower->timer)
+        event_del(follower->timer);
 }
 
 void queue_log_follower_free(struct queue_log_follower *follower)

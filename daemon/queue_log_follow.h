@@ -22,6 +22,10 @@
 struct server;
 struct queue_log_follower;
 
+/* Stop following (a reload changed the path or tenant): freed now, or when the request
+ * it has in flight returns; the position it committed stays for whoever follows next. */
+void queue_log_follower_retire(struct queue_log_follower *follower);
+
 struct queue_log_follow_stats {
     uint64_t lines;
     uint64_t events; /* lifecycle events stored (or already stored) */

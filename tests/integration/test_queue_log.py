@@ -5,6 +5,7 @@ queue-to-queue transfers, malformed lines skipped and reported with their line
 number, rotation, truncation, restarts (also a rotation while the daemon is
 down): every call counted exactly once."""
 import os
+import signal
 import time
 
 from harness import (Checks, Daemon, Postgres, get_kpis, http, temp_dir, wait_until,
@@ -174,9 +175,21 @@ os.replace(path, path + ".1")
 append(path, call_lines(2094, 6))
 daemon = Daemon(database=pg.dsn, extra=["--config", config])
 wait_calls(100, "rotated while down: the old file finished, then the new one")
-daemon.stop()
 c.equal(pg.psql("SELECT line FROM source_positions")[0][0], str(6 * 3),
         "the saved position is the new file's last line")
+
+# SIGHUP with another queue_log_path: the new file is followed, the old one no more
+other = os.path.join(folder, "queue_log.other")
+append(other, call_lines(3000, 5))
+with open(config, "w") as f:
+    f.write(f"queue_log_path = {other}\nqueue_log_tenant = ql\n")
+daemon.proc.send_signal(signal.SIGHUP)
+wait_calls(105, "after a reload to another file, its lines")
+append(path, call_lines(3005, 5))
+append(other, call_lines(3010, 5))
+wait_calls(110, "only the new file is followed")
+c.check(any("event=queue_log.reloaded" in l for l in daemon.log_lines), "the reload is logged")
+daemon.stop()
 
 pg.stop()
 c.finish()
