@@ -468,3 +468,60 @@ class Receiver:
         except FileNotFoundError:
             return []
         return [r for r in found if path is None or r["path"] == path]
+
+
+class IngestLoad:
+    """Client threads that post batches of new calls while running, each batch retried
+    (every non-2xx, and on a refused or dropped connection) until it is stored or the
+    load is stopped: the client the fault tests need. `log` has (started, ended,
+    status, Retry-After) per answer; `sent` every id posted, `acked` every id in a 2xx."""
+
+    def __init__(self, url, token, prefix, clients=2, batch=20, extra=None, timeout=60):
+        self.url, self.token, self.prefix = url, token, prefix
+        self.batch, self.extra, self.timeout = batch, extra or {}, timeout
+        self.log, self.sent, self.acked = [], set(), set()
+        self.lock = threading.Lock()
+        self.more, self.stop = threading.Event(), threading.Event()
+        self.more.set()
+        self.threads = [threading.Thread(target=self._client, args=(k,)) for k in range(clients)]
+        for t in self.threads:
+            t.start()
+
+    def _client(self, k):
+        b = 0
+        while self.more.is_set():
+            events = [dict({"id": f"{self.prefix}-{k}-{b}-{n}", "queue": "bins", "outcome": "answered",
+                            "offered_at": "2026-11-03T10:00:00Z", "answered_at": "2026-11-03T10:00:09Z"},
+                           **self.extra) for n in range(self.batch)]
+            b += 1
+            with self.lock:
+                self.sent.update(e["id"] for e in events)
+            while not self.stop.is_set():
+                started = time.time()
+                try:
+                    status, _, headers = post_events(self.url, self.token, events, timeout=self.timeout)
+                    retry = headers.get("Retry-After")
+                except Exception:  # refused or dropped: the daemon or its database is away
+                    status, retry = None, None
+                with self.lock:
+                    self.log.append((started, time.time(), status, retry))
+                if status == 200:
+                    with self.lock:
+                        self.acked.update(e["id"] for e in events)
+                    break
+                time.sleep(0.1 if retry is None else min(float(retry), 1) / 4)
+
+    def finish(self, timeout=120):
+        """No new batches; wait for the ones started. True when every client ended."""
+        self.more.clear()
+        for t in self.threads:
+            t.join(timeout)
+        return not any(t.is_alive() for t in self.threads)
+
+    def abandon(self, timeout=60):
+        """Stop retrying as well (the daemon is gone for good)."""
+        self.more.clear()
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout)
+        return not any(t.is_alive() for t in self.threads)

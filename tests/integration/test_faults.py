@@ -8,59 +8,21 @@ threads that retry every non-2xx as the daemon asks (Retry-After):
   it acknowledged is stored; the others got an error or a closed connection, never a
   hang. The figures (reconnect time, exit time) are printed."""
 import signal
-import threading
 import time
 
-from harness import Checks, Daemon, Postgres, post_events
+from harness import Checks, Daemon, IngestLoad, Postgres
 
 c = Checks("faults")
 pg = Postgres()
 daemon = Daemon(database=pg.dsn)
 token = daemon.token("council", "ingest,read,admin")
-lock = threading.Lock()
-
-
-def load(url, prefix, clients, log, acked, sent, more, stop):
-    """Clients posting batches of 20 new calls while `more` is set, each batch retried
-    until a 200 (or until `stop`)."""
-    def client(k):
-        b = 0
-        while more.is_set():
-            events = [{"id": f"{prefix}-{k}-{b}-{n}", "queue": "bins", "outcome": "answered",
-                       "offered_at": "2026-11-03T10:00:00Z", "answered_at": "2026-11-03T10:00:09Z"}
-                      for n in range(20)]
-            b += 1
-            with lock:
-                sent.update(e["id"] for e in events)
-            while not stop.is_set():
-                started = time.time()
-                try:
-                    status, _, headers = post_events(url, token, events, timeout=30)
-                    retry_after = headers.get("Retry-After")
-                except Exception:  # connection refused or closed: the daemon is going away
-                    status, retry_after = None, None
-                with lock:
-                    log.append((started, time.time(), status, retry_after))
-                if status == 200:
-                    with lock:
-                        acked.update(e["id"] for e in events)
-                    break
-                time.sleep(0.1 if retry_after is None else min(float(retry_after), 1) / 4)
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
-    for t in threads:
-        t.start()
-    return threads
-
-
 def stored(prefix):
     return {row[0] for row in pg.psql(f"SELECT id FROM contacts WHERE id LIKE '{prefix}-%'")}
 
 
 # ---- PostgreSQL killed and restarted during sustained ingest
-log, acked, sent = [], set(), set()
-more, stop = threading.Event(), threading.Event()
-more.set()
-threads = load(daemon.url, "kill", 4, log, acked, sent, more, stop)
+load = IngestLoad(daemon.url, token, "kill", clients=4)
+log, sent, acked = load.log, load.sent, load.acked
 time.sleep(1.0)
 pg.kill()
 down_at = time.time()
@@ -69,10 +31,7 @@ up_at = time.time()  # restarting: answers until here were while it was down
 pg.start()           # crash recovery, then accepting connections
 back_at = time.time()
 time.sleep(2)
-more.clear()
-for t in threads:
-    t.join(120)
-c.check(not any(t.is_alive() for t in threads), "every client finished")
+c.check(load.finish(), "every client finished")
 statuses = {status for _, _, status, _ in log}
 c.check(statuses <= {200, 503}, f"only 200 and 503 ({statuses})")
 c.check(all(retry for _, _, status, retry in log if status == 503), "every 503 says Retry-After")
@@ -93,22 +52,16 @@ print(f"  PostgreSQL down {up_at - down_at:.1f} s: {len(during)} answers, all 50
       f" connections; {len(sent)} events, each stored once", flush=True)
 
 # ---- SIGTERM under load
-log, acked, sent = [], set(), set()
-more, stop = threading.Event(), threading.Event()
-more.set()
-threads = load(daemon.url, "term", 4, log, acked, sent, more, stop)
+load = IngestLoad(daemon.url, token, "term", clients=4)
+log, sent, acked = load.log, load.sent, load.acked
 time.sleep(1.0)
 term_at = time.time()
 daemon.proc.send_signal(signal.SIGTERM)
 code = daemon.proc.wait(60)
 exit_s = time.time() - term_at
-more.clear()
-stop.set()
-for t in threads:
-    t.join(60)
 c.equal(code, 0, "exit code 0 after SIGTERM")
 c.check(exit_s < 15, f"exits within a bounded time ({exit_s:.2f} s)")
-c.check(not any(t.is_alive() for t in threads), "no client left hanging")
+c.check(load.abandon(), "no client left hanging")
 have = stored("term")
 c.check(acked <= have, f"every acknowledged event is stored ({len(acked)} acknowledged, {len(have)} stored)")
 c.check(len(acked) > 0, "the load ran")

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 
-from harness import Checks, Daemon, Postgres, post_events
+from harness import Checks, Daemon, IngestLoad, Postgres
 
 NS = f"ccm{os.getpid() % 100000}"
 NET = 10 + os.getpid() % 200
@@ -42,34 +42,9 @@ try:
     pg = Postgres(netns=NS, address=PG_IP)
     daemon = Daemon(database=pg.tcp_dsn)
     token = daemon.token("council", "ingest,read,admin")
-    lock = threading.Lock()
-    log, sent, acked = [], set(), set()
-    more, stop = threading.Event(), threading.Event()
-    more.set()
-
-    def client(k):
-        b = 0
-        while more.is_set():
-            events = [{"id": f"p-{k}-{b}-{n}", "queue": "bins", "outcome": "answered",
-                       "offered_at": "2026-11-04T10:00:00Z", "answered_at": "2026-11-04T10:00:05Z"}
-                      for n in range(10)]
-            b += 1
-            with lock:
-                sent.update(e["id"] for e in events)
-            while not stop.is_set():
-                started = time.time()
-                try:
-                    status, _, headers = post_events(daemon.url, token, events, timeout=120)
-                    retry = headers.get("Retry-After")
-                except Exception:
-                    status, retry = None, None
-                with lock:
-                    log.append((started, time.time(), status, retry))
-                if status == 200:
-                    with lock:
-                        acked.update(e["id"] for e in events)
-                    break
-                time.sleep(0.25)
+    load = IngestLoad(daemon.url, token, "p", clients=2, batch=10, timeout=120)
+    log, sent, acked = load.log, load.sent, load.acked
+    stop = threading.Event()
 
     health = []
 
@@ -90,10 +65,8 @@ try:
             health.append((started, time.time() - started, status))
             time.sleep(0.2)
 
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(2)]
-    threads.append(threading.Thread(target=prober))
-    for t in threads:
-        t.start()
+    probe = threading.Thread(target=prober)
+    probe.start()
     time.sleep(2)
     c.check(len(acked) > 0, "ingest over TCP works")
     cut_at = time.time()
@@ -118,12 +91,10 @@ try:
     reconnect = back - healed_at if back else None
     c.check(reconnect is not None and reconnect <= 30, f"reconnected by itself ({reconnect and round(reconnect, 1)} s)")
     time.sleep(1)
-    more.clear()
-    for t in threads[:-1]:
-        t.join(180)
+    finished = load.finish(180)
     stop.set()
-    threads[-1].join(10)
-    c.check(not any(t.is_alive() for t in threads), "every client finished")
+    probe.join(10)
+    c.check(finished and not probe.is_alive(), "every client finished")
     slowest = max((d for s, d, _ in health), default=None)
     c.check(health and all(status == 200 for _, _, status in health), f"/healthz always 200 ({len(health)} probes)")
     c.check(slowest is not None and slowest < 0.1, f"/healthz within 100 ms throughout (slowest {slowest and round(slowest * 1000)} ms)")
