@@ -189,7 +189,10 @@ const ccm = {
         ? [0, 100] : [0, max > 0 ? max * 1.1 : 1] } },
       axes: [
         { ...axis, values: (u, ticks) => ticks.map((t) => dateFormat(t)) },
-        { ...axis, size: 70, values: (u, ticks) => ticks.map((t) => ccm.format(key, t)) },
+        { ...axis, size: 70, values: (u, ticks) => ticks.map((t) => ccm.format(key, t)),
+          // counts step in whole contacts (no "2.5 calls")
+          ...(key.endsWith("_pct") || key.endsWith("_s") ? {} :
+            { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000] }) },
       ],
       series: [{ value: (u, t) => (t === null ? "–" : dateFormat(t)) }].concat(series.map((s) => ({
         label: s.label, stroke: s.colour, width: s.target ? 2 : 3,
