@@ -31,5 +31,6 @@ void api_alert_rules_get(struct http_call *call);         /* api_alerts.c */
 void api_alert_rule_put(struct http_call *call);          /* api_alerts.c */
 void api_alert_rule_delete(struct http_call *call);       /* api_alerts.c */
 void api_alerts_get(struct http_call *call);              /* api_alerts.c */
+void api_reasons_get(struct http_call *call);             /* api_reasons.c */
 
 #endif

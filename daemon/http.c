@@ -66,6 +66,7 @@ static const struct http_route http_routes[] = {
     {EVHTTP_REQ_GET, "/v1/targets", HTTP_ROUTE_READ, api_targets_get},
     {EVHTTP_REQ_GET, "/v1/live", HTTP_ROUTE_READ, api_live_get},
     {EVHTTP_REQ_GET, "/v1/abandoned", HTTP_ROUTE_READ, api_abandoned_get},
+    {EVHTTP_REQ_GET, "/v1/reasons", HTTP_ROUTE_READ, api_reasons_get},
     {EVHTTP_REQ_GET, "/v1/live/stream", HTTP_ROUTE_READ, api_live_stream},
     {EVHTTP_REQ_POST, "/v1/alert-endpoints", HTTP_ROUTE_ADMIN, api_alert_endpoints_post},
     {EVHTTP_REQ_GET, "/v1/alert-endpoints", HTTP_ROUTE_ADMIN, api_alert_endpoints_get},

@@ -1,5 +1,6 @@
 // month.js: one month for one scope: every KPI of GET /v1/kpis against its target
-// with status and the officers' commentary (GET /v1/commentary), and day-by-day charts (volume, service level, abandoned %, speed of
+// with status and the officers' commentary (GET /v1/commentary), the top reasons for
+// contact (GET /v1/reasons), and day-by-day charts (volume, service level, abandoned %, speed of
 // answer) from GET /v1/kpis/series?interval=day, each with its target as a line.
 // URL: month.html?scope=queue:NAME&month=YYYY-MM (defaults: whole centre, this month).
 "use strict";
@@ -51,10 +52,11 @@ async function show() {
   if (!/^\d{4}-\d{2}$/.test(month || "")) month = ccm.localMonth(Date.now(), tz);
   monthInput.value = month;
   const q = "scope=" + encodeURIComponent(scope);
-  const [answer, series, commentary] = await Promise.all([
+  const [answer, series, commentary, reasons] = await Promise.all([
     ccm.api(`/v1/kpis?${q}&period=${month}`),
     ccm.api(`/v1/kpis/series?${q}&interval=day&from=${month}-01&to=${nextMonth(month)}-01`),
     ccm.api(`/v1/commentary?${q}`),
+    ccm.api(`/v1/reasons?${q}&period=${month}&top=10`),
     scopes,
   ]);
   const notes = Object.fromEntries(commentary.commentary.filter((c) => c.month === month)
@@ -67,6 +69,21 @@ async function show() {
   const body = document.querySelector("#kpis tbody");
   body.replaceChildren(...ccm.orderedKeys(answer.kpis).map((key) =>
     kpiRow(key, answer.kpis[key], notes[key])));
+
+  const reasonRows = reasons.reasons.map((r) => [r.reason, r.count, r.share_pct]);
+  if (reasons.other.count) reasonRows.push(["Other reasons", reasons.other.count, reasons.other.share_pct]);
+  if (reasons.no_reason.count) reasonRows.push(["No reason recorded", reasons.no_reason.count, reasons.no_reason.share_pct]);
+  document.querySelector("#reasons tbody").replaceChildren(...reasonRows.map(([name, count, share]) => {
+    const row = document.createElement("tr");
+    row.dataset.reason = name;
+    const th = document.createElement("th");
+    th.scope = "row";
+    th.textContent = name;
+    row.appendChild(th);
+    row.insertCell().textContent = ccm.format("count", count);
+    row.insertCell().textContent = ccm.format("share_pct", share);
+    return row;
+  }));
 
   const days = series.series;
   const times = days.map((d) => Date.parse(d.period.from) / 1000);

@@ -40,6 +40,8 @@ const readMonth = () => page.evaluate(() => ({
                        word: row.querySelector(".status").textContent,
                        note: row.querySelector(".note").textContent }])),
   charts: readCharts(),
+  reasons: [...document.querySelectorAll("#reasons tbody tr")].map((tr) =>
+    [...tr.children].map((cell) => cell.textContent)),
   readyMs: Number(document.body.dataset.readyMs),
 }));
 const readYear = () => page.evaluate(() => {

@@ -65,6 +65,8 @@ while day < datetime.date(2026, 4, 1):
             event = {"id": f"p-{ordinal}-{q}-{k}", "queue": queue,
                      "offered_at": offered.isoformat(),
                      "caller": f"07700 900{(ordinal + k) % 40:03d}"}
+            if (ordinal + k) % 4:
+                event["reason"] = ["missed bin", "council tax bill", "bulky waste"][(ordinal + k * 5) % 3]
             end = offered + datetime.timedelta(seconds=wait)
             if kind == 0:
                 event["outcome"] = "abandoned"
@@ -191,6 +193,13 @@ def check_month(page, scope, month):
 month = result.get("month", {})
 days = check_month(month, "tenant", MONTH)
 c.equal(month.get("heading"), "July 2025 · Whole centre", "month heading")
+reasons = get("/v1/reasons", scope="tenant", period=MONTH, top=10)
+want_reasons = [[r["reason"], f"{r['count']:,}", shown("share_pct", r["share_pct"])] for r in reasons["reasons"]]
+if reasons["no_reason"]["count"]:
+    want_reasons.append(["No reason recorded", f"{reasons['no_reason']['count']:,}",
+                         shown("share_pct", reasons["no_reason"]["share_pct"])])
+c.equal(month.get("reasons"), want_reasons, "the top reasons as GET /v1/reasons gives them")
+c.check(len(reasons["reasons"]) >= 2, f"calls with reasons in the month ({reasons['reasons']})")
 c.equal({k: v.get("note") for k, v in month.get("kpis", {}).items() if v.get("note")},
         {"asa_s": "Target raised to 35 s in July."}, "the commentary beside its figure")
 # The target of the month is the one in force on its first day; the chart's target
