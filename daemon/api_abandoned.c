@@ -103,41 +103,19 @@ static void api_abandoned_on_result(const struct db_result *result, void *user_d
 void api_abandoned_get(struct http_call *call)
 {
     struct api_abandoned_query *query = calloc(1, sizeof *query);
-    const char *period = http_query(call, "period"), *limit = http_query(call, "limit");
     struct db_statement statement;
-    struct ccm_error error;
     const char *scope_filter;
-    char *end;
 
     if (!query) {
         http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
         return;
     }
     query->call = call;
-    query->limit = API_ABANDONED_DEFAULT_LIMIT;
-    if (scope_parse(http_query(call, "scope"), &query->scope, &error) != 0) {
-        http_reply_error(call, 400, "bad_scope", error.message, NULL);
+    if (api_kpi_list_query(call, &query->scope, query->scope_text, sizeof query->scope_text,
+                           &query->period, "limit", API_ABANDONED_DEFAULT_LIMIT,
+                           API_ABANDONED_MAX_LIMIT, &query->limit)) {
         free(query);
         return;
-    }
-    scope_format(&query->scope, query->scope_text, sizeof query->scope_text);
-    if (!period || period_resolve(period, api_kpi_now_us(), &call->tenant->tz,
-                                  call->tenant->fy_start_month, &query->period, &error) != 0) {
-        http_reply_error(call, 400, "bad_period",
-                         period ? error.message
-                                : "give period=today|mtd|YYYY-MM|rolling-30d|fy-YYYY|YYYY-MM-DD",
-                         NULL);
-        free(query);
-        return;
-    }
-    if (limit) {
-        query->limit = strtol(limit, &end, 10);
-        if (*end || end == limit || query->limit < 1 || query->limit > API_ABANDONED_MAX_LIMIT) {
-            http_reply_error(call, 400, "bad_limit", "limit must be a whole number from 1 to 10000",
-                             NULL);
-            free(query);
-            return;
-        }
     }
     scope_filter = query->scope.kind == SCOPE_QUEUE     ? " AND f.queue = $4"
                    : query->scope.kind == SCOPE_SERVICE ? " AND f.service = $4"

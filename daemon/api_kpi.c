@@ -621,3 +621,41 @@ void api_kpis_series_get(struct http_call *call)
                      !api_kpi_on_interval_boundary(query->to_us);
     api_kpi_run(query);
 }
+
+int api_kpi_list_query(struct http_call *call, struct scope *scope, char *scope_text,
+                       size_t scope_text_size, struct period *period, const char *count_name,
+                       long fallback, long maximum, long *count)
+{
+    const char *period_text = http_query(call, "period"),
+               *count_text = http_query(call, count_name);
+    struct ccm_error error;
+    char *end;
+
+    if (scope_parse(http_query(call, "scope"), scope, &error) != 0) {
+        http_reply_error(call, 400, "bad_scope", error.message, NULL);
+        return -1;
+    }
+    scope_format(scope, scope_text, scope_text_size);
+    if (!period_text || period_resolve(period_text, api_kpi_now_us(), &call->tenant->tz,
+                                       call->tenant->fy_start_month, period, &error) != 0) {
+        http_reply_error(call, 400, "bad_period",
+                         period_text
+                             ? error.message
+                             : "give period=today|mtd|YYYY-MM|rolling-30d|fy-YYYY|YYYY-MM-DD",
+                         NULL);
+        return -1;
+    }
+    *count = fallback;
+    if (count_text) {
+        *count = strtol(count_text, &end, 10);
+        if (*end || end == count_text || *count < 1 || *count > maximum) {
+            char message[96], code[32];
+            snprintf(message, sizeof message, "%s must be a whole number from 1 to %ld", count_name,
+                     maximum);
+            snprintf(code, sizeof code, "bad_%s", count_name);
+            http_reply_error(call, 400, code, message, NULL);
+            return -1;
+        }
+    }
+    return 0;
+}

@@ -61,4 +61,11 @@ json_t *api_kpi_period_json(const struct period *period, const struct tenant *te
 json_t *api_kpi_figures_json(const struct kpi_counters *counters, const struct kpi_target *targets,
                              size_t target_count, int32_t first_day, bool repeat_provisional);
 
+struct http_call;
+/* The common query of list endpoints: scope=S, period=P and a count (limit=, top=)
+ * of 1..maximum, fallback when absent. Replies 400 and returns -1 when one is bad. */
+int api_kpi_list_query(struct http_call *call, struct scope *scope, char *scope_text,
+                       size_t scope_text_size, struct period *period, const char *count_name,
+                       long fallback, long maximum, long *count);
+
 #endif

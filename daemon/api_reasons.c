@@ -78,40 +78,18 @@ static void api_reasons_on_result(const struct db_result *result, void *user_dat
 void api_reasons_get(struct http_call *call)
 {
     struct api_reasons_query *query = calloc(1, sizeof *query);
-    const char *period = http_query(call, "period"), *top = http_query(call, "top");
     struct db_statement statements[2];
-    struct ccm_error error;
-    char *end;
 
     if (!query) {
         http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
         return;
     }
     query->call = call;
-    query->top = API_REASONS_DEFAULT_TOP;
-    if (scope_parse(http_query(call, "scope"), &query->scope, &error) != 0) {
-        http_reply_error(call, 400, "bad_scope", error.message, NULL);
+    if (api_kpi_list_query(call, &query->scope, query->scope_text, sizeof query->scope_text,
+                           &query->period, "top", API_REASONS_DEFAULT_TOP, API_REASONS_MAX_TOP,
+                           &query->top)) {
         free(query);
         return;
-    }
-    scope_format(&query->scope, query->scope_text, sizeof query->scope_text);
-    if (!period || period_resolve(period, api_kpi_now_us(), &call->tenant->tz,
-                                  call->tenant->fy_start_month, &query->period, &error) != 0) {
-        http_reply_error(call, 400, "bad_period",
-                         period ? error.message
-                                : "give period=today|mtd|YYYY-MM|rolling-30d|fy-YYYY|YYYY-MM-DD",
-                         NULL);
-        free(query);
-        return;
-    }
-    if (top) {
-        query->top = strtol(top, &end, 10);
-        if (*end || end == top || query->top < 1 || query->top > API_REASONS_MAX_TOP) {
-            http_reply_error(call, 400, "bad_top", "top must be a whole number from 1 to 100",
-                             NULL);
-            free(query);
-            return;
-        }
     }
     calendar_format_rfc3339_utc(query->period.from_us, query->from_text);
     calendar_format_rfc3339_utc(query->period.to_us, query->to_text);
