@@ -219,21 +219,12 @@ static int alert_notice_add(json_t *notices, const struct alert_notification *no
     return rc;
 }
 
-static void alert_on_stored(const struct db_result *result, void *user_data)
+/* A pass ended (its states stored, or nothing to store): log it, notify, go again if
+ * woken meanwhile. */
+static void alert_pass_done(struct alert_evaluator *evaluator, long stored)
 {
-    struct alert_evaluator *evaluator = user_data;
-    char quoted[300];
-
-    evaluator->in_flight = false;
-    if (!result->ok) {
-        if (!result->connection_failed)
-            log_warn("alert.store_failed", "error=\"%s\"",
-                     log_quote(result->error, quoted, sizeof quoted));
-        evaluator->leader = false;
-        return;
-    }
-    long stored = strtol(PQgetvalue(result->results[0], 0, 0), NULL, 10);
     double total_ms = (alert_monotonic_s() - evaluator->pass_started_s) * 1e3;
+    evaluator->in_flight = false;
     evaluator->last_pass_s = total_ms / 1e3;
     log_debug("alert.pass",
               "ms=%.1f read_ms=%.1f judge_ms=%.1f store_ms=%.1f rules=%d states=%d "
@@ -247,6 +238,22 @@ static void alert_on_stored(const struct db_result *result, void *user_data)
         evaluator->again = false;
         alert_evaluator_wake(evaluator); /* after the gap: never back to back */
     }
+}
+
+static void alert_on_stored(const struct db_result *result, void *user_data)
+{
+    struct alert_evaluator *evaluator = user_data;
+    char quoted[300];
+
+    evaluator->in_flight = false;
+    if (!result->ok) {
+        if (!result->connection_failed)
+            log_warn("alert.store_failed", "error=\"%s\"",
+                     log_quote(result->error, quoted, sizeof quoted));
+        evaluator->leader = false;
+        return;
+    }
+    alert_pass_done(evaluator, strtol(PQgetvalue(result->results[0], 0, 0), NULL, 10));
 }
 
 /* Judge every rule; returns the states and notices to store (NULLs when out of memory). */
@@ -432,6 +439,14 @@ static void alert_on_read(const struct db_result *result, void *user_data)
     alert_judge(evaluator, result, states, notices);
     evaluator->rules = PQntuples(result->results[1]);
     evaluator->stored_states = (int)json_array_size(states);
+    if (json_array_size(states) == 0 && json_array_size(notices) == 0) {
+        /* Nothing changed: no write. */
+        json_decref(states);
+        json_decref(notices);
+        evaluator->judge_ms = (alert_monotonic_s() - judge_started_s) * 1e3;
+        alert_pass_done(evaluator, 0);
+        return;
+    }
     states_text = json_dumps(states, JSON_COMPACT);
     notices_text = json_dumps(notices, JSON_COMPACT);
     json_decref(states);
@@ -512,6 +527,10 @@ static void alert_on_timer(evutil_socket_t fd, short what, void *arg)
 void alert_evaluator_wake(struct alert_evaluator *evaluator)
 {
     if (!evaluator || !evaluator->wake || evaluator->wake_pending || evaluator->closing)
+        return;
+    /* With no rule (or as a standby) a commit has nothing to judge: the periodic pass
+     * finds new rules, and a new leadership, within alert_evaluate_interval_s. */
+    if (!evaluator->leader || evaluator->rules == 0)
         return;
     double gap = evaluator->last_pass_s * 2 > ALERT_PASS_GAP_S ? evaluator->last_pass_s * 2
                                                                : ALERT_PASS_GAP_S;
