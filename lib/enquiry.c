@@ -7,7 +7,7 @@
 
 #include "calendar.h"
 #include "item_problems.h"
-#include "scope.h"
+#include "utf8.h"
 
 /* ---- states and the merge rule ---- */
 
@@ -96,16 +96,24 @@ static int enquiry_fail_body(struct enquiry_parser *parser, long index, long lin
     return -1;
 }
 
-/* A name-like string: 1..max characters, no control characters. NULL when fine. */
+/* A name-like string: valid UTF-8, 1..max characters, no control characters (C0, DEL,
+ * C1). NULL when fine. */
 static const char *enquiry_text_problem(const char *text, size_t max_chars)
 {
-    if (!*text)
+    size_t length = strlen(text);
+
+    if (!length)
         return "must not be empty";
-    if (scope_utf8_length(text) > max_chars)
+    for (size_t i = 0; i < length;) {
+        size_t n = utf8_sequence_length((const unsigned char *)text + i, length - i);
+        if (!n)
+            return "is not valid UTF-8";
+        i += n;
+    }
+    if (utf8_count_chars(text, length) > max_chars)
         return "is too long";
-    for (const char *p = text; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            return "contains a control character";
+    if (utf8_first_control(text, length) >= 0)
+        return "contains a control character";
     return NULL;
 }
 

@@ -519,6 +519,10 @@ static void test_inputs(void)
     CHECK_INT(enquiry_scope_parse("queue:bins", unit, &error), -1);
     CHECK_INT(enquiry_scope_parse(NULL, unit, &error), -1);
     CHECK_INT(enquiry_scope_parse("unit:a\tb", unit, &error), -1);
+    /* Invalid UTF-8 (a query string is bytes) and a C1 control character. */
+    CHECK_INT(enquiry_scope_parse("unit:St\xE3reet", unit, &error), -1);
+    CHECK_INT(enquiry_scope_parse("unit:a\xC2\x85", unit, &error), -1);
+    CHECK_INT(enquiry_scope_parse("unit:\xC3\xA9lus", unit, &error), 0);
 }
 
 void unit_main(void)
