@@ -30,7 +30,10 @@ int alert_window_from_name(const char *name)
 
 bool alert_kpi_is_alertable(enum kpi_key key)
 {
-    return kpi_direction_of(key) != KPI_DIRECTION_NONE && key != KPI_REPEAT_FCR_PCT;
+    /* Not the repeat figure (final only days later), nor the survey and channel-shift
+     * figures (the evaluator reads the contact aggregates only). */
+    return kpi_direction_of(key) != KPI_DIRECTION_NONE && key != KPI_REPEAT_FCR_PCT &&
+           key < KPI_SURVEY_RESPONSES;
 }
 
 /* An integer member in [min, max], or the default when absent. */

@@ -23,6 +23,11 @@ static const char *const kpi_names[KPI_COUNT] = {
     [KPI_FCR_PCT] = "fcr_pct",
     [KPI_LONGEST_WAIT_S] = "longest_wait_s",
     [KPI_REPEAT_FCR_PCT] = "repeat_fcr_pct",
+    [KPI_SURVEY_RESPONSES] = "survey_responses",
+    [KPI_SATISFACTION_NET_PCT] = "satisfaction_net_pct",
+    [KPI_SATISFIED_PCT] = "satisfied_pct",
+    [KPI_BASELINE_OFFERED] = "baseline_offered",
+    [KPI_VOLUME_CHANGE_PCT] = "volume_change_pct",
 };
 
 void kpi_counters_add(struct kpi_counters *sum, const struct kpi_counters *add)
@@ -42,6 +47,13 @@ void kpi_counters_add(struct kpi_counters *sum, const struct kpi_counters *add)
     sum->fcr_known += add->fcr_known;
     sum->repeat_known += add->repeat_known;
     sum->repeat_followed += add->repeat_followed;
+    sum->survey_good += add->survey_good;
+    sum->survey_average += add->survey_average;
+    sum->survey_poor += add->survey_poor;
+    if (add->has_baseline) {
+        sum->has_baseline = true;
+        sum->baseline_offered += add->baseline_offered;
+    }
     if (add->has_max_wait && (!sum->has_max_wait || add->max_wait_us > sum->max_wait_us)) {
         sum->has_max_wait = true;
         sum->max_wait_us = add->max_wait_us;
@@ -95,6 +107,16 @@ void kpi_compute(const struct kpi_counters *c, struct kpi_value values[KPI_COUNT
     kpi_set_percentage(&values[KPI_REPEAT_FCR_PCT], c->repeat_known - c->repeat_followed,
                        c->repeat_known);
 
+    int64_t responses = c->survey_good + c->survey_average + c->survey_poor;
+    kpi_set_count(&values[KPI_SURVEY_RESPONSES], responses);
+    kpi_set_percentage(&values[KPI_SATISFACTION_NET_PCT],
+                       c->survey_good + c->survey_average - c->survey_poor, responses);
+    kpi_set_percentage(&values[KPI_SATISFIED_PCT], c->survey_good, responses);
+    kpi_set_count(&values[KPI_BASELINE_OFFERED], c->baseline_offered);
+    values[KPI_BASELINE_OFFERED].is_null = !c->has_baseline;
+    kpi_set_percentage(&values[KPI_VOLUME_CHANGE_PCT], c->offered - c->baseline_offered,
+                       c->has_baseline ? c->baseline_offered : 0);
+
     values[KPI_LONGEST_WAIT_S].is_count = false;
     values[KPI_LONGEST_WAIT_S].count = 0;
     values[KPI_LONGEST_WAIT_S].is_null = !c->has_max_wait;
@@ -121,7 +143,11 @@ enum kpi_direction kpi_direction_of(enum kpi_key key)
     case KPI_SERVICE_LEVEL_PCT:
     case KPI_FCR_PCT:
     case KPI_REPEAT_FCR_PCT:
+    case KPI_SATISFACTION_NET_PCT:
+    case KPI_SATISFIED_PCT:
         return KPI_HIGHER_IS_BETTER;
+    case KPI_VOLUME_CHANGE_PCT:
+        return KPI_DIRECTION_OF_TARGET;
     case KPI_ABANDONED_PCT:
     case KPI_ASA_S:
     case KPI_AHT_S:
@@ -148,6 +174,13 @@ int64_t kpi_sample_size(enum kpi_key key, const struct kpi_counters *counters)
         return counters->fcr_known;
     case KPI_REPEAT_FCR_PCT:
         return counters->repeat_known;
+    case KPI_SURVEY_RESPONSES:
+    case KPI_SATISFACTION_NET_PCT:
+    case KPI_SATISFIED_PCT:
+        return counters->survey_good + counters->survey_average + counters->survey_poor;
+    case KPI_BASELINE_OFFERED:
+    case KPI_VOLUME_CHANGE_PCT:
+        return counters->baseline_offered;
     default:
         return counters->offered;
     }
@@ -175,6 +208,8 @@ enum kpi_status kpi_status_of(enum kpi_key key, const struct kpi_value *value,
 
     if (!target || value->is_null || direction == KPI_DIRECTION_NONE)
         return KPI_STATUS_NONE;
+    if (direction == KPI_DIRECTION_OF_TARGET)
+        direction = target->value > 0 ? KPI_HIGHER_IS_BETTER : KPI_LOWER_IS_BETTER;
     shortfall = direction == KPI_HIGHER_IS_BETTER ? target->value - value->value
                                                   : value->value - target->value;
     if (shortfall <= 0)
@@ -218,6 +253,9 @@ int kpi_display_decimals(enum kpi_key key)
     case KPI_SERVICE_LEVEL_PCT:
     case KPI_FCR_PCT:
     case KPI_REPEAT_FCR_PCT:
+    case KPI_SATISFACTION_NET_PCT:
+    case KPI_SATISFIED_PCT:
+    case KPI_VOLUME_CHANGE_PCT:
         return 1;
     default:
         return 0;

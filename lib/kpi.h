@@ -30,6 +30,14 @@ struct kpi_counters {
     int64_t max_wait_us;
     int64_t repeat_known;    /* answered contacts with a known caller */
     int64_t repeat_followed; /* ... followed by another contact of the caller within the window */
+    /* Survey responses of the scope, channel and period (sql/012, surveys). */
+    int64_t survey_good;
+    int64_t survey_average;
+    int64_t survey_poor;
+    /* Contacts offered in the same period of the tenant's baseline financial year
+     * (channel shift); has_baseline is false when the tenant has no baseline year. */
+    bool has_baseline;
+    int64_t baseline_offered;
 };
 
 enum kpi_key {
@@ -48,6 +56,11 @@ enum kpi_key {
     KPI_FCR_PCT,
     KPI_LONGEST_WAIT_S,
     KPI_REPEAT_FCR_PCT,
+    KPI_SURVEY_RESPONSES,
+    KPI_SATISFACTION_NET_PCT,
+    KPI_SATISFIED_PCT,
+    KPI_BASELINE_OFFERED,
+    KPI_VOLUME_CHANGE_PCT,
     KPI_COUNT
 };
 
@@ -55,6 +68,9 @@ enum kpi_direction {
     KPI_DIRECTION_NONE, /* counts: no better direction, so no status */
     KPI_HIGHER_IS_BETTER,
     KPI_LOWER_IS_BETTER,
+    /* channel shift: a target above 0 is a rise to reach (web forms +5%), one of 0
+     * or below a fall (calls -5%) */
+    KPI_DIRECTION_OF_TARGET,
 };
 
 enum kpi_status {

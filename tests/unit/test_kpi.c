@@ -277,8 +277,71 @@ static void test_rounding(void)
     CHECK_INT(kpi_display_decimals(KPI_ASA_S), 0);
 }
 
+/* Customer satisfaction and channel shift (KPI definitions, "Other contact work"). */
+static void test_other_work(void)
+{
+    struct kpi_counters c = {0};
+    struct kpi_value v[KPI_COUNT];
+
+    kpi_compute(&c, v);
+    CHECK(v[KPI_SATISFACTION_NET_PCT].is_null);
+    CHECK(v[KPI_SATISFIED_PCT].is_null);
+    CHECK(v[KPI_VOLUME_CHANGE_PCT].is_null); /* no baseline year */
+    CHECK(v[KPI_BASELINE_OFFERED].is_null);
+    CHECK_INT(v[KPI_SURVEY_RESPONSES].count, 0);
+
+    c.survey_good = 5, c.survey_average = 3, c.survey_poor = 2;
+    c.offered = 105, c.has_baseline = true, c.baseline_offered = 100;
+    kpi_compute(&c, v);
+    CHECK_INT(v[KPI_SURVEY_RESPONSES].count, 10);
+    CHECK(v[KPI_SATISFACTION_NET_PCT].value == 60.0); /* (5 + 3 - 2) / 10 */
+    CHECK(v[KPI_SATISFIED_PCT].value == 50.0);
+    CHECK(v[KPI_VOLUME_CHANGE_PCT].value == 5.0);
+    CHECK_INT(v[KPI_BASELINE_OFFERED].count, 100);
+    c.survey_good = 0, c.survey_average = 0, c.survey_poor = 4;
+    c.offered = 0;
+    kpi_compute(&c, v);
+    CHECK(v[KPI_SATISFACTION_NET_PCT].value == -100.0);
+    CHECK(v[KPI_VOLUME_CHANGE_PCT].value == -100.0);
+    c.baseline_offered = 0; /* a baseline year without contacts: no rate, never 0 */
+    kpi_compute(&c, v);
+    CHECK(v[KPI_VOLUME_CHANGE_PCT].is_null);
+    CHECK(!v[KPI_BASELINE_OFFERED].is_null);
+
+    /* The target's sign gives the better direction: +5 a rise to reach, -5 a fall. */
+    struct kpi_value rise = {.value = 6.0}, flat = {.value = 0.0}, fall = {.value = -6.0};
+    struct kpi_target up = {KPI_VOLUME_CHANGE_PCT, INT32_MIN, 5, true, 2};
+    struct kpi_target down = {KPI_VOLUME_CHANGE_PCT, INT32_MIN, -5, true, 2};
+    struct kpi_target none = {KPI_VOLUME_CHANGE_PCT, INT32_MIN, 0, false, 0};
+    CHECK_INT(kpi_status_of(KPI_VOLUME_CHANGE_PCT, &rise, &up), KPI_STATUS_GREEN);
+    CHECK_INT(kpi_status_of(KPI_VOLUME_CHANGE_PCT, &flat, &up), KPI_STATUS_RED);
+    CHECK_INT(kpi_status_of(KPI_VOLUME_CHANGE_PCT, &fall, &down), KPI_STATUS_GREEN);
+    CHECK_INT(kpi_status_of(KPI_VOLUME_CHANGE_PCT, &rise, &down), KPI_STATUS_RED);
+    struct kpi_value near = {.value = -3.5};
+    CHECK_INT(kpi_status_of(KPI_VOLUME_CHANGE_PCT, &near, &down), KPI_STATUS_AMBER);
+    CHECK_INT(kpi_status_of(KPI_VOLUME_CHANGE_PCT, &flat, &none), KPI_STATUS_GREEN);
+    CHECK_INT(kpi_status_of(KPI_VOLUME_CHANGE_PCT, &rise, &none), KPI_STATUS_RED);
+    CHECK_INT(kpi_direction_of(KPI_SATISFIED_PCT), KPI_HIGHER_IS_BETTER);
+    CHECK_INT(kpi_direction_of(KPI_SURVEY_RESPONSES), KPI_DIRECTION_NONE);
+    CHECK_INT(kpi_display_decimals(KPI_VOLUME_CHANGE_PCT), 1);
+    CHECK_INT(kpi_sample_size(KPI_SATISFIED_PCT,
+                              &(struct kpi_counters){.survey_good = 2, .survey_poor = 1}),
+              3);
+
+    /* sums: a month without a baseline adds nothing, one with adds its count */
+    struct kpi_counters sum = {0}, with = {.has_baseline = true, .baseline_offered = 7};
+    kpi_counters_add(&sum, &(struct kpi_counters){.survey_average = 2});
+    CHECK(!sum.has_baseline);
+    kpi_counters_add(&sum, &with);
+    kpi_counters_add(&sum, &with);
+    CHECK(sum.has_baseline);
+    CHECK_INT(sum.baseline_offered, 14);
+    CHECK_INT(sum.survey_average, 2);
+}
+
 void unit_main(void)
 {
+    test_other_work();
     test_compute();
     test_counts_are_integers();
     test_add();
