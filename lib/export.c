@@ -246,6 +246,93 @@ int export_table_build(struct export_table *table, const char *scope, int fy, in
     return 0;
 }
 
+void export_table_set_channel(struct export_table *table, const char *channel)
+{
+    snprintf(table->channel, sizeof table->channel, "%s", channel);
+    size_t length = strlen(table->scope_label);
+    snprintf(table->scope_label + length, sizeof table->scope_label - length, ", %s only", channel);
+}
+
+void export_table_add_reason(struct export_table *table, const char *reason, int month,
+                             int64_t count)
+{
+    size_t r;
+    if (month < 0 || month >= EXPORT_MONTHS)
+        return;
+    for (r = 0; r < table->reason_count; r++)
+        if (strcmp(table->reasons[r].reason, reason) == 0)
+            break;
+    if (r == table->reason_count) {
+        if (r == EXPORT_REASONS_TOP)
+            return;
+        snprintf(table->reasons[r].reason, sizeof table->reasons[r].reason, "%s", reason);
+        table->reason_count++;
+    }
+    table->reasons[r].counts[month] += count;
+}
+
+void export_table_add_reason_totals(struct export_table *table, int month, int64_t contacts,
+                                    int64_t with_reason)
+{
+    if (month < 0 || month >= EXPORT_MONTHS)
+        return;
+    table->all_contacts.counts[month] += contacts;
+    table->other_reasons.counts[month] += with_reason;
+    table->no_reason.counts[month] += contacts - with_reason;
+}
+
+static void export_reason_sum(struct export_reason_row *row)
+{
+    for (int column = EXPORT_MONTHS; column < EXPORT_COLUMNS; column++)
+        row->counts[column] = 0;
+    for (int m = 0; m < EXPORT_MONTHS; m++) {
+        row->counts[EXPORT_MONTHS + m / 3] += row->counts[m];
+        row->counts[EXPORT_YEAR_COLUMN] += row->counts[m];
+    }
+}
+
+void export_table_sum_reasons(struct export_table *table)
+{
+    snprintf(table->other_reasons.reason, sizeof table->other_reasons.reason, "Other reasons");
+    snprintf(table->no_reason.reason, sizeof table->no_reason.reason, "No reason recorded");
+    snprintf(table->all_contacts.reason, sizeof table->all_contacts.reason, "All contacts");
+    for (size_t r = 0; r < table->reason_count; r++)
+        for (int m = 0; m < EXPORT_MONTHS; m++)
+            table->other_reasons.counts[m] -= table->reasons[r].counts[m];
+    for (size_t r = 0; r < table->reason_count; r++)
+        export_reason_sum(&table->reasons[r]);
+    export_reason_sum(&table->other_reasons);
+    export_reason_sum(&table->no_reason);
+    export_reason_sum(&table->all_contacts);
+}
+
+/* The rows of the reasons table in order: the top ones, other, none, all. */
+static const struct export_reason_row *export_reason_at(const struct export_table *table,
+                                                        size_t index)
+{
+    if (index < table->reason_count)
+        return &table->reasons[index];
+    index -= table->reason_count;
+    return index == 0   ? &table->other_reasons
+           : index == 1 ? &table->no_reason
+           : index == 2 ? &table->all_contacts
+                        : NULL;
+}
+
+/* A reason's share of every contact of a column, "" when there were none. */
+static void export_reason_share(const struct export_table *table,
+                                const struct export_reason_row *row, int column, char *out,
+                                size_t size)
+{
+    int64_t all = table->all_contacts.counts[column];
+    if (all <= 0) {
+        snprintf(out, size, "%s", "");
+        return;
+    }
+    snprintf(out, size, "%.1f",
+             kpi_round_half_away(100.0 * (double)row->counts[column] / (double)all, 1));
+}
+
 void export_table_free(struct export_table *table)
 {
     if (!table)
@@ -324,10 +411,19 @@ static void export_comments_text(const struct export_table *table, enum kpi_key 
     }
 }
 
+/* The Scope cell: "queue:tax", or "queue:tax (webchat)" for one channel's table. */
+static void export_csv_scope(struct text_buffer *out, const struct export_table *table)
+{
+    char scope[sizeof table->scope + sizeof table->channel + 4];
+    snprintf(scope, sizeof scope, table->channel[0] ? "%s (%s)" : "%s", table->scope,
+             table->channel);
+    export_csv_field(out, scope);
+}
+
 static void export_csv_row_start(struct text_buffer *out, const struct export_table *table,
                                  const struct export_kpi *row, const char *measure)
 {
-    export_csv_field(out, table->scope);
+    export_csv_scope(out, table);
     text_buffer_append(out, ",", 1);
     export_csv_field(out, row->reference);
     text_buffer_append(out, ",", 1);
@@ -336,6 +432,41 @@ static void export_csv_row_start(struct text_buffer *out, const struct export_ta
     export_csv_field(out, row->description);
     text_buffer_append(out, ",Monthly,", 9);
     export_csv_field(out, measure);
+}
+
+/* Reason rows: KPI "reason", the reason as the description, a Contacts and a Share %
+ * row each (references R01.., then ROTHER, RNONE, RALL). */
+static void export_csv_reasons(struct text_buffer *out, const struct export_table *table)
+{
+    const struct export_reason_row *row;
+    char reference[32], number[32];
+    for (size_t index = 0; (row = export_reason_at(table, index)) != NULL; index++) {
+        size_t other = index - table->reason_count;
+        if (index < table->reason_count)
+            snprintf(reference, sizeof reference, "R%02zu", index + 1);
+        else
+            snprintf(reference, sizeof reference, "%s",
+                     other == 0   ? "ROTHER"
+                     : other == 1 ? "RNONE"
+                                  : "RALL");
+        for (int measure = 0; measure < 2; measure++) {
+            export_csv_scope(out, table);
+            text_buffer_append(out, ",", 1);
+            export_csv_field(out, reference);
+            text_buffer_append_string(out, ",reason,");
+            export_csv_field(out, row->reason);
+            text_buffer_append_string(out, measure == 0 ? ",Monthly,Contacts" : ",Monthly,Share %");
+            for (int column = 0; column < EXPORT_COLUMNS; column++) {
+                if (measure == 0)
+                    snprintf(number, sizeof number, "%lld", (long long)row->counts[column]);
+                else
+                    export_reason_share(table, row, column, number, sizeof number);
+                text_buffer_append(out, ",", 1);
+                export_csv_field(out, table->column_begun[column] ? number : "");
+            }
+            text_buffer_append_string(out, ",\r\n");
+        }
+    }
 }
 
 void export_render_csv(const struct export_table *tables, size_t count, struct text_buffer *out)
@@ -385,6 +516,7 @@ void export_render_csv(const struct export_table *tables, size_t count, struct t
                 text_buffer_append(out, "\r\n", 2);
             }
         }
+        export_csv_reasons(out, table);
     }
     text_buffer_free(&comments);
 }
@@ -446,10 +578,39 @@ json_t *export_render_json(const struct export_table *tables, size_t count)
         }
         char fy_label[16];
         snprintf(fy_label, sizeof fy_label, "%d-%02d", table->fy, (table->fy + 1) % 100);
-        json_array_append_new(list,
-                              json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "scope", table->scope,
-                                        "label", table->scope_label, "fy", fy_label, "profile",
-                                        table->profile.name, "columns", columns, "kpis", rows));
+        json_t *reasons = json_array(), *reason_row;
+        const struct export_reason_row *reason;
+        for (size_t index = 0; (reason = export_reason_at(table, index)) != NULL; index++) {
+            json_t *counts = json_object(), *shares = json_object();
+            for (int column = 0; column < EXPORT_COLUMNS; column++) {
+                int64_t all = table->all_contacts.counts[column];
+                json_object_set_new(counts, table->column_key[column],
+                                    table->column_begun[column]
+                                        ? json_integer((json_int_t)reason->counts[column])
+                                        : json_null());
+                json_object_set_new(
+                    shares, table->column_key[column],
+                    table->column_begun[column] && all > 0
+                        ? json_real(100.0 * (double)reason->counts[column] / (double)all)
+                        : json_null());
+            }
+            size_t other = index - table->reason_count;
+            reason_row = json_pack("{s:s, s:o, s:o}", "reason", reason->reason, "counts", counts,
+                                   "share_pct", shares);
+            json_object_set_new(reason_row, "kind",
+                                json_string(index < table->reason_count ? "reason"
+                                            : other == 0                ? "other"
+                                            : other == 1                ? "no_reason"
+                                                                        : "all"));
+            json_array_append_new(reasons, reason_row);
+        }
+        json_t *scope_table =
+            json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "scope", table->scope, "label",
+                      table->scope_label, "fy", fy_label, "profile", table->profile.name, "columns",
+                      columns, "kpis", rows, "reasons", reasons);
+        if (table->channel[0])
+            json_object_set_new(scope_table, "channel", json_string(table->channel));
+        json_array_append_new(list, scope_table);
     }
     return json_pack("{s:o}", "tables", list);
 }
@@ -585,6 +746,38 @@ static void export_html_chart(struct text_buffer *out, const struct export_table
 #undef EXPORT_Y
 }
 
+/* The top reasons for contact: contacts per column, and each one's share of the year. */
+static void export_html_reasons(struct text_buffer *out, const struct export_table *table)
+{
+    const struct export_reason_row *row;
+    char share[32];
+    if (table->all_contacts.counts[EXPORT_YEAR_COLUMN] == 0)
+        return;
+    text_buffer_append_string(out, "<h2>Top reasons for contact</h2>\n<table class=\"reasons\">\n"
+                                   "<thead><tr><th class=\"kpi\">Reason</th>");
+    for (int column = 0; column < EXPORT_COLUMNS; column++) {
+        text_buffer_append_string(out, "<th>");
+        export_html_text(out, table->column_label[column]);
+        text_buffer_append_string(out, "</th>");
+    }
+    text_buffer_append_string(out, "<th>Share of the year</th></tr></thead>\n<tbody>\n");
+    for (size_t index = 0; (row = export_reason_at(table, index)) != NULL; index++) {
+        text_buffer_append_string(out, "<tr><th class=\"kpi\" scope=\"row\">");
+        export_html_text(out, row->reason);
+        text_buffer_append_string(out, "</th>");
+        for (int column = 0; column < EXPORT_COLUMNS; column++) {
+            if (table->column_begun[column])
+                text_buffer_printf(out, "<td data-column=\"%s\">%lld</td>",
+                                   table->column_key[column], (long long)row->counts[column]);
+            else
+                text_buffer_printf(out, "<td data-column=\"%s\"></td>", table->column_key[column]);
+        }
+        export_reason_share(table, row, EXPORT_YEAR_COLUMN, share, sizeof share);
+        text_buffer_printf(out, "<td>%s%s</td></tr>\n", share, *share ? "%" : "");
+    }
+    text_buffer_append_string(out, "</tbody>\n</table>\n");
+}
+
 void export_render_html(const struct export_table *tables, size_t count, const char *title,
                         struct text_buffer *out)
 {
@@ -684,6 +877,7 @@ void export_render_html(const struct export_table *tables, size_t count, const c
             text_buffer_append_string(out, "</tr></tbody>\n");
         }
         text_buffer_append_string(out, "</table>\n");
+        export_html_reasons(out, table);
         if (table->comment_count > 0) {
             text_buffer_append_string(out, "<h2>Commentary</h2>\n<ul class=\"commentary\">\n");
             for (size_t k = 0; k < table->profile.count; k++)

@@ -29,6 +29,16 @@
 #define EXPORT_TARGETS_MAX 256
 #define EXPORT_TEXT_MAX    400
 
+/* Top reasons for contact in an export (issue 8): per scope, the reasons with the
+ * most contacts over the financial year, with their count in every column. */
+#define EXPORT_REASONS_TOP      10
+#define EXPORT_REASONS_TOP_TEXT "10"
+
+struct export_reason_row {
+    char reason[EXPORT_TEXT_MAX];
+    int64_t counts[EXPORT_MONTHS + EXPORT_QUARTERS + 1];
+};
+
 /* One KPI row of a profile: which figure, and how the council refers to it. */
 struct export_kpi {
     enum kpi_key kpi;
@@ -91,6 +101,11 @@ struct export_table {
     struct export_cell cells[EXPORT_KPIS_MAX][EXPORT_COLUMNS];
     size_t comment_count;
     struct export_comment *comments; /* owned */
+    char channel[16];                /* "" : every channel (export_table_set_channel) */
+    /* reasons: the top ones, then the rest with a reason, those without, and all */
+    size_t reason_count;
+    struct export_reason_row reasons[EXPORT_REASONS_TOP];
+    struct export_reason_row other_reasons, no_reason, all_contacts;
 };
 
 /* Build the table. targets: the scope's live targets (every effective date). */
@@ -101,6 +116,18 @@ int export_table_build(struct export_table *table, const char *scope, int fy, in
                        const struct export_comment *comments, size_t comment_count,
                        struct ccm_error *error);
 void export_table_free(struct export_table *table);
+
+/* Make the table one channel's: its label and every format say so. */
+void export_table_set_channel(struct export_table *table, const char *channel);
+/* Add a month's count of one reason (reasons in rank order: the first call for a
+ * reason gives its row; beyond EXPORT_REASONS_TOP they are ignored), and a month's
+ * totals: every contact and those with a reason. Then export_table_sum_reasons makes
+ * the other rows and the quarter and year columns. month: 0-11. */
+void export_table_add_reason(struct export_table *table, const char *reason, int month,
+                             int64_t count);
+void export_table_add_reason_totals(struct export_table *table, int month, int64_t contacts,
+                                    int64_t with_reason);
+void export_table_sum_reasons(struct export_table *table);
 
 /* A figure as published: percentages to 1 place, seconds and counts whole. "" for none. */
 void export_format_number(enum kpi_key kpi, bool has, double value, char *out, size_t size);

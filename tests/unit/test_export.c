@@ -156,9 +156,77 @@ static void test_profile(void)
     }
 }
 
+/* The top reasons rows: counts per month, quarter and year; other, none and all from
+ * the totals; shares of every contact; a channel's table says so. */
+static void test_reasons(void)
+{
+    struct export_profile profile;
+    struct export_month_input *months = calloc(EXPORT_MONTHS, sizeof *months);
+    struct export_table table;
+    struct ccm_error error;
+
+    export_profile_default(&profile);
+    for (int m = 0; m < 6; m++)
+        months[m].begun = true;
+    int32_t today = calendar_days_from_civil(2025, 9, 30);
+    CHECK_INT(export_table_build(&table, "queue:tax", 2025, 4, today, &profile, months, NULL, 0,
+                                 NULL, 0, &error),
+              0);
+    export_table_set_channel(&table, "webchat");
+    CHECK_STR(table.scope_label, "Queue: tax, webchat only");
+    export_table_add_reason_totals(&table, 0, 40, 30); /* April: 40 contacts, 30 with a reason */
+    export_table_add_reason_totals(&table, 4, 10, 10); /* August */
+    export_table_add_reason(&table, "bins", 0, 20);
+    export_table_add_reason(&table, "=cmd()", 0, 5); /* a formula in a reason stays text */
+    export_table_add_reason(&table, "bins", 4, 6);
+    export_table_add_reason(&table, "x", 12, 1); /* not a month: ignored */
+    for (int r = 0; r < EXPORT_REASONS_TOP + 3; r++) {
+        char name[16];
+        snprintf(name, sizeof name, "r%d", r);
+        export_table_add_reason(&table, name, 5, 0);
+    }
+    CHECK_INT(table.reason_count, EXPORT_REASONS_TOP); /* beyond the top: ignored */
+    export_table_sum_reasons(&table);
+    CHECK_INT(table.reasons[0].counts[EXPORT_MONTHS], 20);      /* Q1 */
+    CHECK_INT(table.reasons[0].counts[EXPORT_MONTHS + 1], 6);   /* Q2 */
+    CHECK_INT(table.reasons[0].counts[EXPORT_YEAR_COLUMN], 26); /* the year */
+    CHECK_INT(table.other_reasons.counts[0], 5);                /* 30 - 20 - 5 */
+    CHECK_INT(table.other_reasons.counts[4], 4);
+    CHECK_INT(table.no_reason.counts[EXPORT_YEAR_COLUMN], 10);
+    CHECK_INT(table.all_contacts.counts[EXPORT_YEAR_COLUMN], 50);
+
+    struct text_buffer out;
+    text_buffer_init(&out);
+    export_render_csv(&table, 1, &out);
+    const char *csv = text_buffer_string(&out);
+    CHECK(strstr(csv, "queue:tax (webchat),R01,reason,bins,Monthly,Contacts,20,0,0,0,6,0,,,") !=
+          NULL);
+    CHECK(strstr(csv, "queue:tax (webchat),R01,reason,bins,Monthly,Share %,50.0,,,,60.0,") != NULL);
+    CHECK(strstr(csv, ",R02,reason,\"'=cmd()\",") != NULL);
+    CHECK(strstr(csv, ",RALL,reason,All contacts,Monthly,Contacts,40,") != NULL);
+    CHECK(strstr(csv, ",52.0,\r\n") != NULL); /* bins: 26 of 50 in the year */
+    text_buffer_reset(&out);
+    export_render_html(&table, 1, "t", &out);
+    CHECK(strstr(text_buffer_string(&out), "Top reasons for contact") != NULL);
+    CHECK(strstr(text_buffer_string(&out), "=cmd()") != NULL);
+    json_t *json = export_render_json(&table, 1);
+    json_t *first = json_object_get(json_array_get(json_object_get(json, "tables"), 0), "reasons");
+    CHECK_INT(json_integer_value(
+                  json_object_get(json_object_get(json_array_get(first, 0), "counts"), "year")),
+              26);
+    CHECK_STR(json_string_value(
+                  json_object_get(json_array_get(json_object_get(json, "tables"), 0), "channel")),
+              "webchat");
+    json_decref(json);
+    text_buffer_free(&out);
+    export_table_free(&table);
+    free(months);
+}
+
 void unit_main(void)
 {
     test_csv_field();
     test_table();
+    test_reasons();
     test_profile();
 }
