@@ -40,5 +40,8 @@ void api_calendar_holidays_put(struct http_call *call);    /* api_enquiries.c */
 void api_calendar_holidays_delete(struct http_call *call); /* api_enquiries.c */
 void api_calendar_holidays_get(struct http_call *call);    /* api_enquiries.c */
 void api_exports_enquiries_get(struct http_call *call);    /* api_enquiries.c */
+void api_surveys_post(struct http_call *call);             /* api_surveys.c */
+void api_settings_put(struct http_call *call);             /* api_admin.c */
+void api_settings_get(struct http_call *call);             /* api_admin.c */
 
 #endif

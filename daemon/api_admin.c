@@ -14,6 +14,7 @@
 #include "api.h"
 #include "calendar.h"
 #include "db.h"
+#include "event.h"
 #include "http.h"
 #include "kpi.h"
 #include "scope.h"
@@ -132,13 +133,9 @@ static int api_admin_optional_int(json_t *body, const char *key, long minimum, l
 
 void api_queue_put(struct http_call *call)
 {
-    static const char *const allowed[] = {"service",
-                                          "sl_threshold_s",
-                                          "sl_formula",
-                                          "short_abandon_s",
-                                          "repeat_window_days",
-                                          "effective_from",
-                                          NULL};
+    static const char *const allowed[] = {
+        "service",        "sl_threshold_s", "sl_formula", "short_abandon_s", "repeat_window_days",
+        "effective_from", "channel",        NULL};
     char *name = api_admin_queue_name(call);
     struct api_admin_call *admin;
     struct db_statement statement = {0};
@@ -175,7 +172,7 @@ void api_queue_put(struct http_call *call)
     if (!api_admin_only_keys(body, allowed, unknown, sizeof unknown)) {
         snprintf(message, sizeof message,
                  "unknown key \"%s\" (known: service, sl_threshold_s, sl_formula, "
-                 "short_abandon_s, repeat_window_days, effective_from)",
+                 "short_abandon_s, repeat_window_days, effective_from, channel)",
                  unknown);
         goto invalid_message;
     }
@@ -214,6 +211,36 @@ void api_queue_put(struct http_call *call)
     if (api_admin_optional_int(body, "repeat_window_days", 1, 90, admin->texts[5],
                                &statement.params[7], &error))
         goto invalid;
+    json_t *channel = json_object_get(body, "channel");
+    if (channel && !json_is_null(channel)) {
+        /* One channel's version: the judging settings only (a service groups queues, and
+         * the repeat window is about callers, whatever channel they use). */
+        int number =
+            json_is_string(channel) ? event_channel_from_name(json_string_value(channel)) : -1;
+        if (number < 0) {
+            ccm_error_set(&error, "channel must be phone, face_to_face, webchat, email, social "
+                                  "or webform");
+            goto invalid;
+        }
+        if (statement.params[3] || statement.params[7]) {
+            ccm_error_set(&error, "service and repeat_window_days are settings of the whole "
+                                  "queue: give them without channel");
+            goto invalid;
+        }
+        snprintf(admin->texts[6], sizeof admin->texts[6], "%d", number);
+        statement.sql = "SELECT ccm_queue_channel_settings_put($1::bigint, $2, $3::smallint,"
+                        " $4::date, $5::integer, $6, $7::integer)";
+        statement.param_count = 7;
+        statement.params[7] = NULL;
+        /* $3 channel, $4 date, $5 threshold, $6 formula, $7 short abandon */
+        const char *threshold = statement.params[4], *formula_text = statement.params[5],
+                   *short_abandon = statement.params[6];
+        statement.params[2] = admin->texts[6];
+        statement.params[3] = admin->texts[0];
+        statement.params[4] = threshold;
+        statement.params[5] = formula_text;
+        statement.params[6] = short_abandon;
+    }
 
     admin->echo = json_deep_copy(body);
     json_object_set_new(admin->echo, "queue", json_string(admin->queue));
@@ -264,8 +291,35 @@ static void api_admin_on_queue(const struct db_result *result, void *user_data)
                             json_integer(strtoll(PQgetvalue(rows, r, 5), NULL, 10)));
         json_array_append_new(versions, version);
     }
+    json_t *channels = json_object();
+    rows = result->results[1];
+    for (int r = 0; r < PQntuples(rows); r++) {
+        const char *channel =
+            event_channel_name((enum event_channel)strtol(PQgetvalue(rows, r, 0), NULL, 10));
+        json_t *list = json_object_get(channels, channel);
+        if (!list)
+            json_object_set_new(channels, channel, list = json_array());
+        json_t *version = json_object();
+        json_object_set_new(version, "effective_from",
+                            PQgetisnull(rows, r, 1) ? json_null()
+                                                    : json_string(PQgetvalue(rows, r, 1)));
+        /* null: the channel has not set it, so the queue's value applies */
+        json_object_set_new(version, "sl_threshold_s",
+                            PQgetisnull(rows, r, 2)
+                                ? json_null()
+                                : json_integer(strtoll(PQgetvalue(rows, r, 2), NULL, 10)));
+        json_object_set_new(version, "sl_formula",
+                            PQgetisnull(rows, r, 3) ? json_null()
+                                                    : json_string(PQgetvalue(rows, r, 3)));
+        json_object_set_new(version, "short_abandon_s",
+                            PQgetisnull(rows, r, 4)
+                                ? json_null()
+                                : json_integer(strtoll(PQgetvalue(rows, r, 4), NULL, 10)));
+        json_array_append_new(list, version);
+    }
     http_reply_json(admin->call, 200,
-                    json_pack("{s:s, s:o}", "queue", admin->queue, "versions", versions));
+                    json_pack("{s:s, s:o, s:o}", "queue", admin->queue, "versions", versions,
+                              "channels", channels));
     api_admin_call_free(admin);
 }
 
@@ -290,12 +344,18 @@ void api_queue_get(struct http_call *call)
     statement.sql =
         "SELECT CASE WHEN valid_from = '-infinity' THEN NULL ELSE valid_from::text END,"
         " nullif(service, ''), sl_threshold_s, sl_formula, short_abandon_s,"
-        " repeat_window_days FROM queue_settings_resolved WHERE tenant_id = $1 AND queue = $2"
-        " ORDER BY valid_from";
+        " repeat_window_days FROM queue_settings_resolved r WHERE tenant_id = $1 AND queue = $2"
+        " ORDER BY r.valid_from"; /* the date, not the text column named after it */
     statement.param_count = 2;
     statement.params[0] = call->tenant->id_text;
     statement.params[1] = admin->queue;
-    if (db_pool_submit(call->server->readers, &statement, 1, api_admin_on_queue, admin)) {
+    struct db_statement statements[2] = {statement, statement};
+    /* Each channel's versions, its keys carried forward; null: the queue's value. */
+    statements[1].sql =
+        "SELECT channel, CASE WHEN valid_from = '-infinity' THEN NULL ELSE valid_from::text END,"
+        " sl_threshold_s, sl_formula, short_abandon_s FROM queue_channel_settings_resolved r"
+        " WHERE tenant_id = $1 AND queue = $2 ORDER BY r.channel, r.valid_from";
+    if (db_pool_submit(call->server->readers, statements, 2, api_admin_on_queue, admin)) {
         http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
         api_admin_call_free(admin);
     }
@@ -366,9 +426,23 @@ void api_queue_list(struct http_call *call)
         http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
 }
 
+/* The members' enquiry figures (KPI definitions; docs/enquiries.md): targets for
+ * them are stored like the others, with the scope tenant or unit:NAME. */
+static bool api_admin_is_enquiry_kpi(const char *name)
+{
+    static const char *const keys[] = {
+        "items_due",         "closed_in_time",    "closed_in_time_pct",    "delay_advised",
+        "delay_advised_pct", "responded_in_time", "responded_in_time_pct", NULL};
+    for (const char *const *key = keys; *key; key++)
+        if (strcmp(*key, name) == 0)
+            return true;
+    return false;
+}
+
 void api_targets_put(struct http_call *call)
 {
-    static const char *const allowed[] = {"scope", "kpi", "value", "amber", "effective_from", NULL};
+    static const char *const allowed[] = {"scope",          "kpi",     "value", "amber",
+                                          "effective_from", "channel", NULL};
     struct api_admin_call *admin;
     struct db_statement statement = {0};
     struct ccm_error error;
@@ -390,23 +464,55 @@ void api_targets_put(struct http_call *call)
     if (!api_admin_only_keys(body, allowed, unknown, sizeof unknown)) {
         ccm_error_set(&error,
                       "unknown key \"%s\" (known: scope, kpi, value, amber, "
-                      "effective_from)",
+                      "effective_from, channel)",
                       unknown);
         goto invalid;
     }
-    if (!json_is_string(json_object_get(body, "scope")) ||
-        scope_parse(json_string_value(json_object_get(body, "scope")), &scope, &error)) {
-        if (!json_is_string(json_object_get(body, "scope")))
-            ccm_error_set(&error, "scope is required: tenant, queue:NAME or service:NAME");
+    json_t *scope_json = json_object_get(body, "scope");
+    kpi = json_object_get(body, "kpi");
+    const char *kpi_text = json_is_string(kpi) ? json_string_value(kpi) : "";
+    bool enquiry_kpi = api_admin_is_enquiry_kpi(kpi_text);
+    if (json_is_string(scope_json) && strncmp(json_string_value(scope_json), "unit:", 5) == 0) {
+        /* a delivery unit of members' enquiries (docs/enquiries.md) */
+        const char *unit = json_string_value(scope_json) + 5;
+        if (!*unit || strlen(unit) > 128 || strlen(unit) + 5 != json_string_length(scope_json) ||
+            !enquiry_kpi) {
+            ccm_error_set(&error, "a unit:NAME scope (a delivery unit of 1-128 bytes) takes the "
+                                  "members' enquiry KPIs only");
+            goto invalid;
+        }
+        snprintf(admin->scope_text, sizeof admin->scope_text, "%s", json_string_value(scope_json));
+    } else {
+        if (!json_is_string(scope_json) ||
+            scope_parse(json_string_value(scope_json), &scope, &error)) {
+            if (!json_is_string(scope_json))
+                ccm_error_set(&error,
+                              "scope is required: tenant, queue:NAME, service:NAME or unit:NAME");
+            goto invalid;
+        }
+        scope_format(&scope, admin->scope_text, sizeof admin->scope_text);
+        if (enquiry_kpi && scope.kind != SCOPE_TENANT) {
+            ccm_error_set(&error, "members' enquiry KPIs have the scope tenant or unit:NAME");
+            goto invalid;
+        }
+    }
+    key = enquiry_kpi ? -1 : kpi_from_name(kpi_text);
+    if (key < 0 && !enquiry_kpi) {
+        ccm_error_set(&error, "kpi must be one of the KPI keys (e.g. answered_pct, asa_s, "
+                              "abandoned_pct, service_level_pct, fcr_pct, aht_s, "
+                              "satisfaction_net_pct, volume_change_pct, responded_in_time_pct)");
         goto invalid;
     }
-    scope_format(&scope, admin->scope_text, sizeof admin->scope_text);
-    kpi = json_object_get(body, "kpi");
-    key = json_is_string(kpi) ? kpi_from_name(json_string_value(kpi)) : -1;
-    if (key < 0) {
-        ccm_error_set(&error, "kpi must be one of the KPI keys (e.g. answered_pct, asa_s, "
-                              "abandoned_pct, service_level_pct, fcr_pct, aht_s)");
-        goto invalid;
+    json_t *channel = json_object_get(body, "channel");
+    admin->texts[4][0] = '\0';
+    if (channel && !json_is_null(channel)) {
+        if (!json_is_string(channel) || event_channel_from_name(json_string_value(channel)) < 0 ||
+            enquiry_kpi) {
+            ccm_error_set(&error, "channel must be phone, face_to_face, webchat, email, social or "
+                                  "webform (and members' enquiry KPIs have none)");
+            goto invalid;
+        }
+        snprintf(admin->texts[4], sizeof admin->texts[4], "%s", json_string_value(channel));
     }
     value = json_object_get(body, "value");
     if (!json_is_number(value)) {
@@ -420,13 +526,16 @@ void api_targets_put(struct http_call *call)
     }
     if (api_admin_effective_from(body, admin->texts[0], &error))
         goto invalid;
-    snprintf(admin->texts[1], sizeof admin->texts[1], "%s", kpi_name((enum kpi_key)key));
+    snprintf(admin->texts[1], sizeof admin->texts[1], "%s",
+             enquiry_kpi ? kpi_text : kpi_name((enum kpi_key)key));
     snprintf(admin->texts[2], sizeof admin->texts[2], "%.17g", json_number_value(value));
-    statement.sql = "INSERT INTO targets (tenant_id, scope, kpi, effective_from, value, amber)"
-                    " VALUES ($1, $2, $3, $4::date, $5::double precision, $6::double precision)"
-                    " ON CONFLICT (tenant_id, scope, kpi, effective_from) DO UPDATE SET"
-                    " value = excluded.value, amber = excluded.amber, updated_at = now()";
-    statement.param_count = 6;
+    statement.sql =
+        "INSERT INTO targets (tenant_id, scope, kpi, effective_from, value, amber, channel)"
+        " VALUES ($1, $2, $3, $4::date, $5::double precision, $6::double precision, $7)"
+        " ON CONFLICT (tenant_id, scope, kpi, channel, effective_from) DO UPDATE SET"
+        " value = excluded.value, amber = excluded.amber, updated_at = now()";
+    statement.param_count = 7;
+    statement.params[6] = admin->texts[4];
     statement.params[0] = call->tenant->id_text;
     statement.params[1] = admin->scope_text;
     statement.params[2] = admin->texts[1];
@@ -478,6 +587,8 @@ static void api_admin_on_targets(const struct db_result *result, void *user_data
                             PQgetisnull(rows, r, 4)
                                 ? json_null()
                                 : json_real(strtod(PQgetvalue(rows, r, 4), NULL)));
+        if (*PQgetvalue(rows, r, 5))
+            json_object_set_new(target, "channel", json_string(PQgetvalue(rows, r, 5)));
         json_array_append_new(targets, target);
     }
     http_reply_json(admin->call, 200, json_pack("{s:o}", "targets", targets));
@@ -497,7 +608,10 @@ void api_targets_get(struct http_call *call)
         return;
     }
     admin->call = call;
-    if (scope_text) {
+    if (scope_text && strncmp(scope_text, "unit:", 5) == 0 && scope_text[5] &&
+        strlen(scope_text) < sizeof admin->scope_text) {
+        snprintf(admin->scope_text, sizeof admin->scope_text, "%s", scope_text);
+    } else if (scope_text) {
         if (scope_parse(scope_text, &scope, &error)) {
             free(admin);
             http_reply_error(call, 400, "bad_scope", error.message, NULL);
@@ -506,9 +620,9 @@ void api_targets_get(struct http_call *call)
         scope_format(&scope, admin->scope_text, sizeof admin->scope_text);
     }
     statement.sql = "SELECT scope, kpi, CASE WHEN effective_from = '-infinity' THEN NULL"
-                    " ELSE effective_from::text END, value, amber FROM targets"
+                    " ELSE effective_from::text END, value, amber, channel FROM targets t"
                     " WHERE tenant_id = $1 AND ($2::text IS NULL OR scope = $2)"
-                    " ORDER BY scope, kpi, effective_from";
+                    " ORDER BY t.scope, t.channel, t.kpi, t.effective_from";
     statement.param_count = 2;
     statement.params[0] = call->tenant->id_text;
     statement.params[1] = scope_text ? admin->scope_text : NULL;
@@ -541,5 +655,82 @@ void api_readyz(struct http_call *call)
         return;
     }
     if (db_pool_submit(call->server->readers, &statement, 1, api_on_ready, call))
+        http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
+}
+
+/* PUT /v1/settings {"baseline_fy": 2024}: the tenant's settings (so far the baseline
+ * financial year of channel shift, volume_change_pct; null removes it). */
+void api_settings_put(struct http_call *call)
+{
+    static const char *const allowed[] = {"baseline_fy", NULL};
+    struct api_admin_call *admin;
+    struct db_statement statement = {0};
+    json_t *body = http_body_json_object(call), *baseline;
+    char unknown[80], message[160];
+
+    if (!body)
+        return;
+    if (!api_admin_only_keys(body, allowed, unknown, sizeof unknown)) {
+        snprintf(message, sizeof message, "unknown key \"%s\" (known: baseline_fy)", unknown);
+        json_decref(body);
+        http_reply_error(call, 422, "invalid_settings", message, NULL);
+        return;
+    }
+    baseline = json_object_get(body, "baseline_fy");
+    if (!baseline || (!json_is_null(baseline) &&
+                      (!json_is_integer(baseline) || json_integer_value(baseline) < 1900 ||
+                       json_integer_value(baseline) > 2200))) {
+        json_decref(body);
+        http_reply_error(call, 422, "invalid_settings",
+                         "baseline_fy must be the year a financial year starts in (e.g. 2024 for "
+                         "2024-25), or null for none",
+                         NULL);
+        return;
+    }
+    admin = calloc(1, sizeof *admin);
+    if (!admin) {
+        json_decref(body);
+        http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
+        return;
+    }
+    admin->call = call;
+    admin->echo = body;
+    statement.sql = "UPDATE tenants SET baseline_fy = $2::integer WHERE id = $1";
+    statement.param_count = 2;
+    statement.params[0] = call->tenant->id_text;
+    if (!json_is_null(baseline)) {
+        snprintf(admin->texts[0], sizeof admin->texts[0], "%lld",
+                 (long long)json_integer_value(baseline));
+        statement.params[1] = admin->texts[0];
+    }
+    if (db_pool_submit(call->server->readers, &statement, 1, api_admin_on_stored, admin)) {
+        http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
+        api_admin_call_free(admin);
+    }
+}
+
+static void api_admin_on_settings(const struct db_result *result, void *user_data)
+{
+    struct http_call *call = user_data;
+    if (!result->ok || PQntuples(result->results[0]) != 1) {
+        api_admin_reply_db_error(call, result);
+        return;
+    }
+    PGresult *row = result->results[0];
+    http_reply_json(call, 200,
+                    json_pack("{s:s, s:i, s:o}", "time_zone", PQgetvalue(row, 0, 0),
+                              "fy_start_month", atoi(PQgetvalue(row, 0, 1)), "baseline_fy",
+                              PQgetisnull(row, 0, 2) ? json_null()
+                                                     : json_integer(atoi(PQgetvalue(row, 0, 2)))));
+}
+
+/* GET /v1/settings: the tenant's time zone, financial year start and baseline year. */
+void api_settings_get(struct http_call *call)
+{
+    struct db_statement statement = {0};
+    statement.sql = "SELECT time_zone, fy_start_month, baseline_fy FROM tenants WHERE id = $1";
+    statement.param_count = 1;
+    statement.params[0] = call->tenant->id_text;
+    if (db_pool_submit(call->server->readers, &statement, 1, api_admin_on_settings, call))
         http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
 }

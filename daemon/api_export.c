@@ -413,7 +413,9 @@ void api_exports_monthly_get(struct http_call *call)
     snprintf(export->format, sizeof export->format, "%s", format);
     if (export_query_init(&export->query, call->tenant->id, &call->tenant->tz,
                           call->tenant->fy_start_month, api_kpi_now_us(), scopes, scope_count,
-                          http_query(call, "fy"), http_query(call, "profile"), &error)) {
+                          http_query(call, "fy"), http_query(call, "profile"), &error) ||
+        (http_query(call, "channel") &&
+         export_query_set_channel(&export->query, http_query(call, "channel"), &error))) {
         free(export);
         http_reply_error(call, 400, "bad_export", error.message, NULL);
         return;

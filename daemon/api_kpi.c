@@ -55,6 +55,8 @@ struct api_kpi_query {
     int repeat_window_days;
     char from_text[32], to_text[32], channel_text[16];
     char sql[API_KPI_SUMS_SQL_MAX];
+    char surveys_sql[API_KPI_SUMS_SQL_MAX];
+    char baseline_sql[API_KPI_SUMS_SQL_MAX];
 };
 
 /* The 14 sums of kpi_counters over contact_intervals, and the same over contact_facts. */
@@ -117,7 +119,129 @@ void api_kpi_sums_sql(char out[API_KPI_SUMS_SQL_MAX], enum scope_kind kind, cons
 const char *const api_kpi_targets_sql =
     "SELECT kpi, CASE WHEN effective_from = '-infinity' THEN NULL"
     " ELSE effective_from::text END, value, amber"
-    " FROM targets WHERE tenant_id = $1 AND scope = $2";
+    " FROM targets WHERE tenant_id = $1 AND scope = $2 AND channel = ''";
+const char *const api_kpi_channel_targets_sql =
+    "SELECT kpi, CASE WHEN effective_from = '-infinity' THEN NULL"
+    " ELSE effective_from::text END, value, amber"
+    " FROM targets WHERE tenant_id = $1 AND scope = $2 AND channel = $3";
+
+void api_kpi_surveys_sql(char out[API_KPI_SUMS_SQL_MAX], enum scope_kind kind, const char *bucket)
+{
+    /* A queue's responses count for its service on their local date, as contacts do. */
+    const char *scope_filter =
+        kind == SCOPE_QUEUE ? " AND v.queue = $4"
+        : kind == SCOPE_SERVICE
+            ? " AND (v.service = $4 OR EXISTS (SELECT 1 FROM queue_settings_resolved s"
+              " WHERE s.tenant_id = $1 AND s.queue = v.queue AND s.service = $4"
+              " AND v.local_date >= s.valid_from AND v.local_date < s.valid_to))"
+            : " AND $4::text IS NULL";
+    int length = snprintf(out, API_KPI_SUMS_SQL_MAX,
+                          "SELECT %s AS bucket, min(at), count(*) FILTER (WHERE rating = 3),"
+                          " count(*) FILTER (WHERE rating = 2), count(*) FILTER (WHERE rating = 1)"
+                          " FROM surveys v WHERE v.tenant_id = $1 AND v.at >= $2 AND v.at < $3%s"
+                          " AND ($5::smallint IS NULL OR v.channel = $5) GROUP BY 1 ORDER BY 2",
+                          bucket, scope_filter);
+    if (length < 0 || length >= API_KPI_SUMS_SQL_MAX)
+        abort(); /* fixed texts: a programming error, caught by every test */
+}
+
+void api_kpi_read_surveys(PGresult *result, int row, struct kpi_counters *counters)
+{
+    counters->survey_good = strtoll(PQgetvalue(result, row, 2), NULL, 10);
+    counters->survey_average = strtoll(PQgetvalue(result, row, 3), NULL, 10);
+    counters->survey_poor = strtoll(PQgetvalue(result, row, 4), NULL, 10);
+}
+
+void api_kpi_baseline_sql(char out[API_KPI_SUMS_SQL_MAX], enum scope_kind kind, bool use_raw)
+{
+    const char *scope_filter = kind == SCOPE_QUEUE     ? " AND x.queue = $4"
+                               : kind == SCOPE_SERVICE ? " AND x.service = $4"
+                                                       : " AND $4::text IS NULL";
+    const char *column = use_raw ? "offered_at" : "interval_start";
+    /* The same local period of the baseline year: the local start moved back by whole
+     * years (29 February to the 28th); a period of whole calendar months ends on the
+     * first of the month as many years back (February has its own length there), any
+     * other keeps its length (a day stays a day: 28 February 2025 compares with 28
+     * February 2024, not with the 28th and 29th). Then instants in the tenant's zone. */
+    int length =
+        snprintf(out, API_KPI_SUMS_SQL_MAX,
+                 "SELECT b.i, CASE WHEN t.baseline_fy IS NOT NULL THEN"
+                 " (SELECT %s FROM %s x WHERE x.tenant_id = $1"
+                 " AND x.%s >= ((b.lf - make_interval(years => b.fy - t.baseline_fy))"
+                 " AT TIME ZONE t.time_zone)"
+                 " AND x.%s < ((CASE WHEN date_trunc('month', b.lf) = b.lf"
+                 " AND date_trunc('month', b.lt) = b.lt"
+                 " THEN b.lt - make_interval(years => b.fy - t.baseline_fy)"
+                 " ELSE b.lf - make_interval(years => b.fy - t.baseline_fy) + (b.lt - b.lf) END)"
+                 " AT TIME ZONE t.time_zone)%s AND ($5::smallint IS NULL OR x.channel = $5)) END"
+                 " FROM tenants t, unnest($2::timestamp[], $3::timestamp[], $6::integer[])"
+                 " WITH ORDINALITY b(lf, lt, fy, i) WHERE t.id = $1 ORDER BY b.i",
+                 use_raw ? "count(*)" : "coalesce(sum(offered), 0)",
+                 use_raw ? "contact_facts" : "contact_intervals", column, column, scope_filter);
+    if (length < 0 || length >= API_KPI_SUMS_SQL_MAX)
+        abort();
+}
+
+void api_kpi_baseline_params_init(struct api_kpi_baseline_params *params)
+{
+    text_buffer_init(&params->local_from);
+    text_buffer_init(&params->local_to);
+    text_buffer_init(&params->fy);
+    params->count = 0;
+}
+
+void api_kpi_baseline_params_free(struct api_kpi_baseline_params *params)
+{
+    text_buffer_free(&params->local_from);
+    text_buffer_free(&params->local_to);
+    text_buffer_free(&params->fy);
+}
+
+/* "YYYY-MM-DD HH:MM:SS.ffffff", the local wall-clock time of an instant. */
+static void api_kpi_local_text(const struct tz_rule *tz, int64_t instant_us, char out[40])
+{
+    int64_t local_us = instant_us + (int64_t)tz_offset_at(tz, instant_us) * CALENDAR_US_PER_SECOND;
+    int64_t day = local_us / CALENDAR_US_PER_DAY;
+    if (local_us % CALENDAR_US_PER_DAY < 0)
+        day--;
+    int64_t in_day = local_us - day * CALENDAR_US_PER_DAY;
+    int64_t seconds = in_day / CALENDAR_US_PER_SECOND;
+    char date[11];
+    calendar_format_date((int32_t)day, date);
+    snprintf(out, 40, "%s %02d:%02d:%02d.%06d", date, (int)(seconds / 3600),
+             (int)(seconds / 60 % 60), (int)(seconds % 60), (int)(in_day % CALENDAR_US_PER_SECOND));
+}
+
+void api_kpi_baseline_params_add(struct api_kpi_baseline_params *params,
+                                 const struct period *period, const struct tz_rule *tz,
+                                 int fy_start_month)
+{
+    char from[40], to[40];
+    struct calendar_date first = calendar_civil_from_days(period->first_day);
+    int fy = first.month < fy_start_month ? first.year - 1 : first.year;
+    api_kpi_local_text(tz, period->from_us, from);
+    api_kpi_local_text(tz, period->to_us, to);
+    const char *separator = params->count ? "," : "{";
+    text_buffer_printf(&params->local_from, "%s\"%s\"", separator, from);
+    text_buffer_printf(&params->local_to, "%s\"%s\"", separator, to);
+    text_buffer_printf(&params->fy, "%s%d", separator, fy);
+    params->count++;
+}
+
+void api_kpi_baseline_params_finish(struct api_kpi_baseline_params *params)
+{
+    const char *end = params->count ? "}" : "{}";
+    text_buffer_append_string(&params->local_from, end);
+    text_buffer_append_string(&params->local_to, end);
+    text_buffer_append_string(&params->fy, end);
+}
+
+void api_kpi_read_baseline(PGresult *result, int row, struct kpi_counters *counters)
+{
+    counters->has_baseline = !PQgetisnull(result, row, 1);
+    counters->baseline_offered =
+        counters->has_baseline ? strtoll(PQgetvalue(result, row, 1), NULL, 10) : 0;
+}
 
 int64_t api_kpi_now_us(void)
 {
@@ -148,13 +272,14 @@ bool api_kpi_repeat_provisional(const struct period *period, int repeat_window_d
 }
 
 json_t *api_kpi_figures_json(const struct kpi_counters *counters, const struct kpi_target *targets,
-                             size_t target_count, int32_t first_day, bool repeat_provisional)
+                             size_t target_count, int32_t first_day, bool repeat_provisional,
+                             bool with_other_work)
 {
     struct kpi_value values[KPI_COUNT];
     json_t *kpis = json_object();
 
     kpi_compute(counters, values);
-    for (int key = 0; key < KPI_COUNT; key++) {
+    for (int key = 0; key < (with_other_work ? KPI_COUNT : KPI_SURVEY_RESPONSES); key++) {
         const struct kpi_value *value = &values[key];
         json_t *figure = json_object();
         json_t *number = value->is_null    ? json_null()
@@ -271,6 +396,20 @@ static void api_kpi_on_result(const struct db_result *result, void *user_data)
             break;
         }
     }
+    next_bucket = 0;
+    for (int row = 0; row < PQntuples(result->results[2]); row++) {
+        const char *key = PQgetvalue(result->results[2], row, 0);
+        for (size_t b = next_bucket; b < query->bucket_count; b++) {
+            if (strcmp(query->buckets[b].sql_key, key) != 0)
+                continue;
+            next_bucket = b + 1;
+            api_kpi_read_surveys(result->results[2], row, &query->buckets[b].counters);
+            break;
+        }
+    }
+    for (int row = 0; row < PQntuples(result->results[3]); row++)
+        if ((size_t)row < query->bucket_count)
+            api_kpi_read_baseline(result->results[3], row, &query->buckets[row].counters);
     targets = malloc(API_KPI_MAX_TARGETS * sizeof *targets);
     if (!targets) {
         http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
@@ -281,12 +420,12 @@ static void api_kpi_on_result(const struct db_result *result, void *user_data)
 
     if (!query->series) {
         struct api_kpi_bucket *bucket = &query->buckets[0];
-        body =
-            json_pack("{s:s, s:o, s:o}", "scope", query->scope_text, "period",
-                      api_kpi_period_json(&bucket->period, call->tenant), "kpis",
-                      api_kpi_figures_json(
-                          &bucket->counters, targets, target_count, bucket->period.first_day,
-                          api_kpi_repeat_provisional(&bucket->period, query->repeat_window_days)));
+        body = json_pack("{s:s, s:o, s:o}", "scope", query->scope_text, "period",
+                         api_kpi_period_json(&bucket->period, call->tenant), "kpis",
+                         api_kpi_figures_json(
+                             &bucket->counters, targets, target_count, bucket->period.first_day,
+                             api_kpi_repeat_provisional(&bucket->period, query->repeat_window_days),
+                             true));
     } else {
         json_t *series = json_array();
         for (size_t b = 0; b < query->bucket_count; b++) {
@@ -298,7 +437,8 @@ static void api_kpi_on_result(const struct db_result *result, void *user_data)
                     "kpis",
                     api_kpi_figures_json(
                         &bucket->counters, targets, target_count, bucket->period.first_day,
-                        api_kpi_repeat_provisional(&bucket->period, query->repeat_window_days))));
+                        api_kpi_repeat_provisional(&bucket->period, query->repeat_window_days),
+                        true)));
         }
         body = json_pack("{s:s, s:o}", "scope", query->scope_text, "series", series);
     }
@@ -310,41 +450,54 @@ static void api_kpi_on_result(const struct db_result *result, void *user_data)
     api_kpi_query_free(query);
 }
 
-/* Build the SQL over aggregates (or raw contacts) and send it with the targets query. */
+/* Build the SQL over aggregates (or raw contacts) and send it with the targets, the
+ * survey ratings and the baseline year's volumes: four statements, one snapshot. */
 static void api_kpi_run(struct api_kpi_query *query)
 {
-    const char *bucket;
-    struct db_statement statements[2];
+    const char *bucket, *survey_bucket;
+    struct db_statement statements[4];
+    struct api_kpi_baseline_params baseline;
+    const struct tenant *tenant = query->call->tenant;
 
     switch (query->grouping) {
     case API_KPI_BY_MONTH:
-        bucket = "to_char(local_date, 'YYYY-MM')";
+        bucket = survey_bucket = "to_char(local_date, 'YYYY-MM')";
         break;
     case API_KPI_BY_DAY:
-        bucket = "to_char(local_date, 'YYYY-MM-DD')";
+        bucket = survey_bucket = "to_char(local_date, 'YYYY-MM-DD')";
         break;
     case API_KPI_BY_HOUR:
         bucket = query->use_raw
                      ? "(extract(epoch FROM offered_at)::bigint / 3600 * 3600)::text"
                      : "(extract(epoch FROM interval_start)::bigint / 3600 * 3600)::text";
+        survey_bucket = "(extract(epoch FROM at)::bigint / 3600 * 3600)::text";
         break;
     case API_KPI_BY_QUARTER_HOUR:
         bucket = query->use_raw ? "(extract(epoch FROM offered_at)::bigint / 900 * 900)::text"
                                 : "extract(epoch FROM interval_start)::bigint::text";
+        survey_bucket = "(extract(epoch FROM at)::bigint / 900 * 900)::text";
         break;
     default:
-        bucket = "'total'";
+        bucket = survey_bucket = "'total'";
         break;
     }
     api_kpi_sums_sql(query->sql, query->scope.kind, bucket, query->use_raw, true);
+    api_kpi_surveys_sql(query->surveys_sql, query->scope.kind, survey_bucket);
+    api_kpi_baseline_sql(query->baseline_sql, query->scope.kind, query->use_raw);
     query->repeat_window_days = 7; /* the default, until a row says otherwise */
+
+    api_kpi_baseline_params_init(&baseline);
+    for (size_t b = 0; b < query->bucket_count; b++)
+        api_kpi_baseline_params_add(&baseline, &query->buckets[b].period, &tenant->tz,
+                                    tenant->fy_start_month);
+    api_kpi_baseline_params_finish(&baseline);
 
     calendar_format_rfc3339_utc(query->from_us, query->from_text);
     calendar_format_rfc3339_utc(query->to_us, query->to_text);
     memset(statements, 0, sizeof statements);
     statements[0].sql = query->sql;
     statements[0].param_count = 5;
-    statements[0].params[0] = query->call->tenant->id_text;
+    statements[0].params[0] = tenant->id_text;
     statements[0].params[1] = query->from_text;
     statements[0].params[2] = query->to_text;
     statements[0].params[3] = query->scope.kind == SCOPE_TENANT ? NULL : query->scope.name;
@@ -352,11 +505,25 @@ static void api_kpi_run(struct api_kpi_query *query)
         snprintf(query->channel_text, sizeof query->channel_text, "%d", query->channel);
         statements[0].params[4] = query->channel_text;
     }
-    statements[1].sql = api_kpi_targets_sql;
-    statements[1].param_count = 2;
-    statements[1].params[0] = query->call->tenant->id_text;
+    statements[1].param_count = query->channel >= 0 ? 3 : 2;
+    statements[1].sql = query->channel >= 0 ? api_kpi_channel_targets_sql : api_kpi_targets_sql;
+    statements[1].params[0] = tenant->id_text;
     statements[1].params[1] = query->scope_text;
-    if (db_pool_submit(query->call->server->readers, statements, 2, api_kpi_on_result, query)) {
+    if (query->channel >= 0)
+        statements[1].params[2] = event_channel_name((enum event_channel)query->channel);
+    statements[2] = statements[0];
+    statements[2].sql = query->surveys_sql;
+    statements[3] = statements[0];
+    statements[3].sql = query->baseline_sql;
+    statements[3].param_count = 6;
+    statements[3].params[1] = text_buffer_string(&baseline.local_from);
+    statements[3].params[2] = text_buffer_string(&baseline.local_to);
+    statements[3].params[5] = text_buffer_string(&baseline.fy);
+    /* db_pool_submit copies the parameters */
+    int failed =
+        db_pool_submit(query->call->server->readers, statements, 4, api_kpi_on_result, query);
+    api_kpi_baseline_params_free(&baseline);
+    if (failed) {
         http_reply_error(query->call, 503, "out_of_memory", "out of memory", NULL);
         api_kpi_query_free(query);
     }

@@ -17,6 +17,8 @@
 #include "kpi.h"
 #include "period.h"
 #include "scope.h"
+#include "text_buffer.h"
+#include "tz.h"
 
 struct tenant;
 
@@ -26,8 +28,34 @@ struct tenant;
 #define API_KPI_SUMS_SQL_MAX 3072
 /* The sums of a row start at this column (after the bucket key and its first instant). */
 #define API_KPI_SUMS_COLUMN 2
-/* SELECT kpi, effective_from, value, amber of a scope ($1 tenant id, $2 scope text). */
+/* SELECT kpi, effective_from, value, amber of a scope ($1 tenant id, $2 scope text):
+ * the targets of every channel together; with a channel ($3, its name), that
+ * channel's own targets (a channel's figure is never judged by another's target). */
 extern const char *const api_kpi_targets_sql;
+extern const char *const api_kpi_channel_targets_sql;
+
+/* Survey ratings per bucket over [$2, $3), parameters as api_kpi_sums_sql; `bucket`
+ * an expression of local_date or `at`. Rows in time order: bucket, first instant,
+ * good, average, poor (api_kpi_read_surveys). */
+void api_kpi_surveys_sql(char out[API_KPI_SUMS_SQL_MAX], enum scope_kind kind, const char *bucket);
+void api_kpi_read_surveys(PGresult *result, int row, struct kpi_counters *counters);
+
+/* Contacts offered in the same local period of the tenant's baseline financial year,
+ * per bucket: $1 tenant id, $2 and $3 the buckets' local bounds (timestamp[]), $4 name,
+ * $5 channel, $6 the financial year of each bucket (integer[]). Rows in bucket order:
+ * ordinal, count (NULL when the tenant has no baseline year; api_kpi_read_baseline). */
+void api_kpi_baseline_sql(char out[API_KPI_SUMS_SQL_MAX], enum scope_kind kind, bool use_raw);
+struct api_kpi_baseline_params {
+    struct text_buffer local_from, local_to, fy; /* PostgreSQL array literals */
+    size_t count;
+};
+void api_kpi_baseline_params_init(struct api_kpi_baseline_params *params);
+void api_kpi_baseline_params_free(struct api_kpi_baseline_params *params);
+void api_kpi_baseline_params_add(struct api_kpi_baseline_params *params,
+                                 const struct period *period, const struct tz_rule *tz,
+                                 int fy_start_month);
+void api_kpi_baseline_params_finish(struct api_kpi_baseline_params *params);
+void api_kpi_read_baseline(PGresult *result, int row, struct kpi_counters *counters);
 
 /*
  * Writes the one statement that sums a scope's figures over [$2, $3) per bucket:
@@ -58,8 +86,10 @@ bool api_kpi_repeat_provisional(const struct period *period, int repeat_window_d
 /* Reads a targets answer (api_kpi_targets_sql); at most API_KPI_MAX_TARGETS. */
 size_t api_kpi_read_targets(PGresult *result, struct kpi_target *targets);
 json_t *api_kpi_period_json(const struct period *period, const struct tenant *tenant);
+/* with_other_work: also the survey and channel-shift figures (the counters hold them). */
 json_t *api_kpi_figures_json(const struct kpi_counters *counters, const struct kpi_target *targets,
-                             size_t target_count, int32_t first_day, bool repeat_provisional);
+                             size_t target_count, int32_t first_day, bool repeat_provisional,
+                             bool with_other_work);
 
 struct http_call;
 /* The common query of list endpoints: scope=S, period=P and a count (limit=, top=)

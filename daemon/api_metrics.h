@@ -13,7 +13,7 @@
 
 #include "metrics.h"
 
-#define METRICS_ROUTES_MAX 48
+#define METRICS_ROUTES_MAX 64
 
 enum metrics_webhook_outcome {
     METRICS_WEBHOOK_DELIVERED,

@@ -211,7 +211,7 @@ int cli_rebuild(struct config *config, const char *tenant)
  * one REPEATABLE READ transaction (one snapshot, like the daemon's single request). */
 int cli_export(struct config *config, const char *tenant, const char *const *scopes,
                size_t scope_count, const char *fy, const char *format, const char *profile,
-               const char *output)
+               const char *channel, const char *output)
 {
     void *embedded;
     PGconn *conn;
@@ -259,7 +259,8 @@ int cli_export(struct config *config, const char *tenant, const char *const *sco
     if (tenant_load_time_zone(PQgetvalue(found, 0, 2), &tz, &error) ||
         export_query_init(query, strtoll(PQgetvalue(found, 0, 0), NULL, 10), &tz,
                           (int)strtol(PQgetvalue(found, 0, 3), NULL, 10), api_kpi_now_us(), scopes,
-                          scope_count, fy, profile, &error)) {
+                          scope_count, fy, profile, &error) ||
+        (channel && export_query_set_channel(query, channel, &error))) {
         fprintf(stderr, "ccmetricsd: %s\n", error.message);
         rc = 2;
         goto done;

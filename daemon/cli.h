@@ -22,6 +22,6 @@ int cli_rebuild(struct config *config, const char *tenant);
 /* The financial-year export of GET /v1/exports/monthly; output NULL or "-": stdout. */
 int cli_export(struct config *config, const char *tenant, const char *const *scopes,
                size_t scope_count, const char *fy, const char *format, const char *profile,
-               const char *output);
+               const char *channel, const char *output);
 
 #endif

@@ -30,7 +30,7 @@ struct event_base;
 struct db_conn;
 struct db_pool;
 
-#define DB_MAX_STATEMENTS 48
+#define DB_MAX_STATEMENTS 80
 #define DB_MAX_PARAMS     24
 #define DB_MAX_PREPARED   16 /* distinct prepared statement names a connection keeps */
 

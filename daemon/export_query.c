@@ -10,10 +10,15 @@
 
 #include <jansson.h>
 
+#include "api_reasons.h"
 #include "calendar.h"
+#include "event.h"
+#include "period.h"
 
-/* Statements: 0 profile, 1 publications, then per scope 5 (EXPORT_PER_SCOPE). */
-#define EXPORT_PER_SCOPE 5
+/* Statements: 0 profile, 1 publications, then per scope EXPORT_PER_SCOPE: live sums,
+ * targets, published sums, published targets, commentary, survey ratings, baseline-year
+ * volumes, top reasons. */
+#define EXPORT_PER_SCOPE 8
 
 static const char *const export_published_sums_sql =
     "SELECT to_char(month, 'YYYY-MM'), sum(offered), sum(answered), sum(abandoned),"
@@ -61,6 +66,34 @@ int export_query_init(struct export_query *query, int64_t tenant_id, const struc
     calendar_format_rfc3339_utc(tz_day_start(tz, after), query->to_text);
     calendar_format_date(first, query->first_month);
     calendar_format_date(after, query->after_month);
+    query->channel = -1;
+
+    struct api_kpi_baseline_params baseline;
+    api_kpi_baseline_params_init(&baseline);
+    for (int m = 0; m < EXPORT_MONTHS; m++) {
+        struct period month;
+        int month0 = fy_start_month - 1 + m;
+        period_month(query->fy + month0 / 12, month0 % 12 + 1, tz, &month);
+        api_kpi_baseline_params_add(&baseline, &month, tz, fy_start_month);
+    }
+    api_kpi_baseline_params_finish(&baseline);
+    snprintf(query->baseline_from, sizeof query->baseline_from, "%s",
+             text_buffer_string(&baseline.local_from));
+    snprintf(query->baseline_to, sizeof query->baseline_to, "%s",
+             text_buffer_string(&baseline.local_to));
+    snprintf(query->baseline_fy, sizeof query->baseline_fy, "%s", text_buffer_string(&baseline.fy));
+    api_kpi_baseline_params_free(&baseline);
+    return 0;
+}
+
+int export_query_set_channel(struct export_query *query, const char *channel,
+                             struct ccm_error *error)
+{
+    query->channel = event_channel_from_name(channel);
+    if (query->channel < 0)
+        return ccm_error_set(error, "channel must be phone, face_to_face, webchat, email, social "
+                                    "or webform");
+    snprintf(query->channel_text, sizeof query->channel_text, "%d", query->channel);
     return 0;
 }
 
@@ -68,6 +101,9 @@ int export_query_statements(struct export_query *query, struct db_statement *sta
 {
     static char tenant_sums_sql[API_KPI_SUMS_SQL_MAX], service_sums_sql[API_KPI_SUMS_SQL_MAX],
         queue_sums_sql[API_KPI_SUMS_SQL_MAX];
+    static char surveys_sql[3][API_KPI_SUMS_SQL_MAX], baseline_sql[3][API_KPI_SUMS_SQL_MAX],
+        reasons_sql[3][API_KPI_SUMS_SQL_MAX];
+    const char *channel = query->channel >= 0 ? query->channel_text : NULL;
     int count = 0;
 
     if (!tenant_sums_sql[0]) {
@@ -77,6 +113,12 @@ int export_query_statements(struct export_query *query, struct db_statement *sta
                          true);
         api_kpi_sums_sql(queue_sums_sql, SCOPE_QUEUE, "to_char(local_date, 'YYYY-MM')", false,
                          true);
+        for (int kind = SCOPE_TENANT; kind <= SCOPE_SERVICE; kind++) {
+            api_kpi_surveys_sql(surveys_sql[kind], (enum scope_kind)kind,
+                                "to_char(local_date, 'YYYY-MM')");
+            api_kpi_baseline_sql(baseline_sql[kind], (enum scope_kind)kind, false);
+            api_reasons_sql(reasons_sql[kind], (enum scope_kind)kind, true);
+        }
     }
     memset(statements, 0, sizeof *statements * (size_t)(2 + EXPORT_PER_SCOPE * query->scope_count));
     statements[count].sql = "SELECT definition::text FROM export_profiles"
@@ -104,12 +146,14 @@ int export_query_statements(struct export_query *query, struct db_statement *sta
         live->params[1] = query->from_text;
         live->params[2] = query->to_text;
         live->params[3] = scope->kind == SCOPE_TENANT ? NULL : scope->name;
-        live->params[4] = NULL;
+        live->params[4] = channel;
         struct db_statement *targets = &statements[count++];
-        targets->sql = api_kpi_targets_sql;
-        targets->param_count = 2;
+        targets->sql = channel ? api_kpi_channel_targets_sql : api_kpi_targets_sql;
+        targets->param_count = channel ? 3 : 2;
         targets->params[0] = query->tenant_id_text;
         targets->params[1] = query->scope_texts[i];
+        targets->params[2] =
+            channel ? event_channel_name((enum event_channel)query->channel) : NULL;
         struct db_statement *published = &statements[count++];
         published->sql = export_published_sums_sql;
         published->param_count = 5;
@@ -136,6 +180,21 @@ int export_query_statements(struct export_query *query, struct db_statement *sta
         notes->params[1] = query->scope_texts[i];
         notes->params[2] = query->first_month;
         notes->params[3] = query->after_month;
+        struct db_statement *surveys = &statements[count++];
+        *surveys = *live;
+        surveys->sql = surveys_sql[scope->kind];
+        struct db_statement *baseline = &statements[count++];
+        *baseline = *live;
+        baseline->sql = baseline_sql[scope->kind];
+        baseline->param_count = 6;
+        baseline->params[1] = query->baseline_from;
+        baseline->params[2] = query->baseline_to;
+        baseline->params[5] = query->baseline_fy;
+        struct db_statement *reasons = &statements[count++];
+        *reasons = *live;
+        reasons->sql = reasons_sql[scope->kind];
+        reasons->param_count = 6;
+        reasons->params[5] = EXPORT_REASONS_TOP_TEXT;
     }
     return count;
 }
@@ -181,6 +240,8 @@ int export_query_tables(const struct export_query *query, PGresult *const *resul
         if (m >= 0)
             published[m] = true;
     }
+    if (query->channel >= 0) /* published sums are of every channel: live figures only */
+        memset(published, 0, sizeof published);
     months = calloc(EXPORT_MONTHS, sizeof *months);
     tables = calloc(query->scope_count, sizeof *tables);
     targets = calloc(API_KPI_MAX_TARGETS, sizeof *targets);
@@ -203,6 +264,13 @@ int export_query_tables(const struct export_query *query, PGresult *const *resul
             if (m >= 0)
                 api_kpi_read_counters(mine[0], r, &months[m].live, &window_days);
         }
+        for (int r = 0; r < PQntuples(mine[5]); r++) {
+            int m = export_month_index(query, PQgetvalue(mine[5], r, 0));
+            if (m >= 0)
+                api_kpi_read_surveys(mine[5], r, &months[m].live);
+        }
+        for (int r = 0; r < PQntuples(mine[6]) && r < EXPORT_MONTHS; r++)
+            api_kpi_read_baseline(mine[6], r, &months[r].live);
         size_t target_count = api_kpi_read_targets(mine[1], targets);
         for (int r = 0; r < PQntuples(mine[2]); r++) {
             int m = export_month_index(query, PQgetvalue(mine[2], r, 0));
@@ -249,10 +317,33 @@ int export_query_tables(const struct export_query *query, PGresult *const *resul
                      PQgetvalue(mine[4], r, 2));
             comment_count++;
         }
+        /* published counters have no surveys or baseline: those figures are live */
+        for (int m = 0; m < EXPORT_MONTHS; m++) {
+            struct kpi_counters *frozen = &months[m].published_counters;
+            frozen->survey_good = months[m].live.survey_good;
+            frozen->survey_average = months[m].live.survey_average;
+            frozen->survey_poor = months[m].live.survey_poor;
+            frozen->has_baseline = months[m].live.has_baseline;
+            frozen->baseline_offered = months[m].live.baseline_offered;
+        }
         if (export_table_build(&tables[i], query->scope_texts[i], query->fy, query->fy_start_month,
                                query->today, &profile, months, targets, target_count, comments,
                                comment_count, error))
             goto done;
+        if (query->channel >= 0)
+            export_table_set_channel(&tables[i],
+                                     event_channel_name((enum event_channel)query->channel));
+        /* rows: totals per month (kind 0), then the top reasons in rank order (kind 1) */
+        for (int r = 0; r < PQntuples(mine[7]); r++) {
+            int m = export_month_index(query, PQgetvalue(mine[7], r, 2));
+            long long count = strtoll(PQgetvalue(mine[7], r, 3), NULL, 10);
+            if (strcmp(PQgetvalue(mine[7], r, 0), "0") == 0)
+                export_table_add_reason_totals(&tables[i], m, count,
+                                               strtoll(PQgetvalue(mine[7], r, 4), NULL, 10));
+            else
+                export_table_add_reason(&tables[i], PQgetvalue(mine[7], r, 1), m, count);
+        }
+        export_table_sum_reasons(&tables[i]);
     }
     *tables_out = tables;
     tables = NULL;

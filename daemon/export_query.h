@@ -31,8 +31,13 @@ struct export_query {
     struct scope scopes[EXPORT_SCOPES_MAX];
     char scope_texts[EXPORT_SCOPES_MAX][SCOPE_TEXT_MAX];
     char profile_name[64]; /* "" : the default */
+    int channel;           /* -1: every channel (export_query_set_channel) */
+    char channel_text[16]; /* its number, a statement parameter */
     /* statement parameters */
     char from_text[32], to_text[32], first_month[11], after_month[11];
+    /* the months' local bounds and financial year, for the baseline-year volumes */
+    char baseline_from[EXPORT_MONTHS * 32 + 8], baseline_to[EXPORT_MONTHS * 32 + 8],
+        baseline_fy[EXPORT_MONTHS * 8 + 8];
 };
 
 /* Fill in and check the request. scope_texts: 1-8 scopes. */
@@ -40,6 +45,11 @@ int export_query_init(struct export_query *query, int64_t tenant_id, const struc
                       int fy_start_month, int64_t now_us, const char *const *scope_texts,
                       size_t scope_count, const char *fy_text, const char *profile,
                       struct ccm_error *error);
+
+/* One channel's table (its figures, its own targets; published figures are frozen
+ * for every channel together, so a channel's table shows live figures only). */
+int export_query_set_channel(struct export_query *query, const char *channel,
+                             struct ccm_error *error);
 
 /* The statements, in order; returns their count (<= DB_MAX_STATEMENTS). */
 int export_query_statements(struct export_query *query, struct db_statement *statements);

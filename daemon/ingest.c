@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <jansson.h>
 
@@ -25,6 +24,7 @@
 #include "event.h"
 #include "http.h"
 #include "ingest_arrays.h"
+#include "item_errors.h"
 #include "live.h"
 #include "log.h"
 #include "server.h"
@@ -165,24 +165,9 @@ static void ingest_finish_group(struct ingest *ingest, struct ingest_tenant_grou
             ingest->stats.contacts_accepted += request->accepted;
             ingest->stats.contacts_duplicate += request->duplicates;
             http_reply_json(request->call, 200, body);
-        } else if (result->connection_failed) {
-            ingest->stats.requests_failed++;
-            http_reply_error(request->call, 503, "database_unavailable",
-                             "the database is not reachable; nothing was stored, retry later",
-                             NULL);
-        } else if (strncmp(result->sqlstate, "53", 2) == 0 ||
-                   strncmp(result->sqlstate, "57P", 3) == 0) {
-            /* insufficient resources (a full disk, out of memory, too many
-             * connections) or an operator stopping the server: worth retrying */
-            ingest->stats.requests_failed++;
-            http_reply_error(request->call, 503, "database_unavailable",
-                             "the database cannot store now (out of disk space or another "
-                             "resource); nothing was stored, retry later",
-                             NULL);
         } else {
             ingest->stats.requests_failed++;
-            http_reply_error(request->call, 500, "storage_failed",
-                             "the events could not be stored; nothing was stored", NULL);
+            ingest_reply_failure(request->call, result, "events");
         }
         ingest_request_free(request);
     }
@@ -449,21 +434,47 @@ static void ingest_flush(struct ingest *ingest)
     }
 }
 
-static json_t *ingest_errors_json(const struct event_batch *batch)
+void ingest_reply_failure(struct http_call *call, const struct db_result *result, const char *what)
 {
-    json_t *details = json_array();
-    for (size_t i = 0; i < batch->error_count && i < EVENT_MAX_ERRORS; i++) {
-        const struct event_item_error *e = &batch->errors[i];
-        json_t *item = json_object();
-        if (e->index >= 0)
-            json_object_set_new(item, "index", json_integer(e->index));
-        if (e->line >= 0)
-            json_object_set_new(item, "line", json_integer(e->line));
-        json_object_set_new(item, "field", json_string(e->field));
-        json_object_set_new(item, "message", json_string(e->message));
-        json_array_append_new(details, item);
+    char message[160];
+    if (result->connection_failed) {
+        http_reply_error(call, 503, "database_unavailable",
+                         "the database is not reachable; nothing was stored, retry later", NULL);
+    } else if (strncmp(result->sqlstate, "53", 2) == 0 ||
+               strncmp(result->sqlstate, "57P", 3) == 0) {
+        /* insufficient resources (a full disk, out of memory, too many
+         * connections) or an operator stopping the server: worth retrying */
+        http_reply_error(call, 503, "database_unavailable",
+                         "the database cannot store now (out of disk space or another "
+                         "resource); nothing was stored, retry later",
+                         NULL);
+    } else {
+        snprintf(message, sizeof message, "the %s could not be stored; nothing was stored", what);
+        http_reply_error(call, 500, "storage_failed", message, NULL);
     }
-    return details;
+}
+
+int ingest_body(struct http_call *call, const char **body, size_t *length,
+                enum event_body_format *format)
+{
+    size_t limit = call->server->config->max_body_bytes;
+    const char *content_type = http_content_type(call);
+    char message[160];
+
+    *body = http_body(call, length);
+    if (*length > limit) {
+        snprintf(message, sizeof message,
+                 "the body is %zu bytes; the limit is %zu bytes: split it into several requests",
+                 *length, limit);
+        http_reply_error(call, 413, "body_too_large", message, NULL);
+        return -1;
+    }
+    if (call->server->shutting_down) {
+        http_reply_error(call, 503, "shutting_down", "the daemon is shutting down", NULL);
+        return -1;
+    }
+    *format = item_errors_body_format(content_type);
+    return 0;
 }
 
 void api_events_post(struct http_call *call)
@@ -471,30 +482,16 @@ void api_events_post(struct http_call *call)
     struct ingest *ingest = call->server->ingest;
     struct ingest_request *request;
     size_t length;
-    const char *body = http_body(call, &length);
-    const char *content_type = http_content_type(call);
-    enum event_body_format format = EVENT_BODY_JSON;
-    size_t limit = call->server->config->max_body_bytes;
+    const char *body;
+    enum event_body_format format;
     char message[300];
     int rc;
 
     ingest->stats.requests++;
-    if (length > limit) {
+    if (ingest_body(call, &body, &length, &format)) {
         ingest->stats.requests_rejected++;
-        snprintf(message, sizeof message,
-                 "the body is %zu bytes; the limit is %zu bytes: split it into several requests",
-                 length, limit);
-        http_reply_error(call, 413, "body_too_large", message, NULL);
         return;
     }
-    if (call->server->shutting_down) {
-        http_reply_error(call, 503, "shutting_down", "the daemon is shutting down", NULL);
-        return;
-    }
-    if (strncasecmp(content_type, "application/x-ndjson", 20) == 0 ||
-        strncasecmp(content_type, "application/jsonl", 17) == 0 ||
-        strncasecmp(content_type, "application/ndjson", 18) == 0)
-        format = EVENT_BODY_NDJSON;
 
     request = calloc(1, sizeof *request);
     if (!request) {
@@ -523,7 +520,9 @@ void api_events_post(struct http_call *call)
                      "%zu item%s invalid; nothing was stored (details list up to %d)",
                      request->batch.error_count, request->batch.error_count == 1 ? " is" : "s are",
                      EVENT_MAX_ERRORS);
-        http_reply_error(call, status, code, message, ingest_errors_json(&request->batch));
+        http_reply_error(
+            call, status, code, message,
+            item_errors_json(request->batch.errors, request->batch.error_count, EVENT_MAX_ERRORS));
         ingest_request_free(request);
         return;
     }

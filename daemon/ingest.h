@@ -14,6 +14,9 @@
 
 #include <jansson.h>
 
+#include "event.h"
+
+struct http_call;
 struct server;
 struct ingest;
 
@@ -39,6 +42,16 @@ void ingest_submit(struct http_call *call, struct event_batch *batch, json_t *re
 
 /* Requests waiting or in flight (for a graceful shutdown). */
 size_t ingest_pending(const struct ingest *ingest);
+
+/* Shared by every ingest endpoint (events, surveys, enquiries). */
+struct db_result;
+/* The body and its format (NDJSON by Content-Type, else JSON); replies (413 over the
+ * body limit, 503 while shutting down) and returns -1 when it cannot be taken. */
+int ingest_body(struct http_call *call, const char **body, size_t *length,
+                enum event_body_format *format);
+/* Answers a failed store: 503 with Retry-After when retrying can help (database down,
+ * out of disk or another resource), else 500; `what` names the items ("events"). */
+void ingest_reply_failure(struct http_call *call, const struct db_result *result, const char *what);
 const struct ingest_stats *ingest_get_stats(const struct ingest *ingest);
 
 #endif

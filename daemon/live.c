@@ -140,7 +140,7 @@ static json_t *live_snapshot_json(const struct live_query *query, const struct d
         "in_progress", (json_int_t)in_progress, "today", "period",
         api_kpi_period_json(&query->today, query->tenant), "kpis",
         api_kpi_figures_json(&counters, targets, target_count, query->today.first_day,
-                             api_kpi_repeat_provisional(&query->today, repeat_window_days)));
+                             api_kpi_repeat_provisional(&query->today, repeat_window_days), false));
     free(targets);
     *waiting_out = waiting;
     return body;

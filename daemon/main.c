@@ -61,7 +61,7 @@ static void main_usage(FILE *out)
             "                  [--time-zone ZONE] [--fy-start-month N]\n"
             "       ccmetricsd rebuild [--tenant NAME] [OPTIONS]  rebuild interval aggregates\n"
             "       ccmetricsd export --scope S [--scope S2...] --fy YYYY --format F [-o FILE]\n"
-            "                  [--profile NAME] [--tenant NAME] [OPTIONS]\n"
+            "                  [--profile NAME] [--channel C] [--tenant NAME] [OPTIONS]\n"
             "                  the financial-year table (csv, xlsx, html or json; xlsx needs -o)\n"
             "\n"
             "Options (override the config file):\n"
@@ -477,6 +477,7 @@ int main(int argc, char **argv)
         OPT_FY,
         OPT_FORMAT,
         OPT_PROFILE,
+        OPT_CHANNEL,
         OPT_OUTPUT,
         OPT_HELP,
         OPT_VERSION,
@@ -496,6 +497,7 @@ int main(int argc, char **argv)
         {"fy", required_argument, NULL, OPT_FY},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"profile", required_argument, NULL, OPT_PROFILE},
+        {"channel", required_argument, NULL, OPT_CHANNEL},
         {"output", required_argument, NULL, OPT_OUTPUT},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
@@ -511,7 +513,7 @@ int main(int argc, char **argv)
     long fy_start_month = 4;
     const char *export_scopes[EXPORT_SCOPES_MAX + 1];
     size_t export_scope_count = 0;
-    const char *fy = NULL, *format = NULL, *profile = NULL, *output = NULL;
+    const char *fy = NULL, *format = NULL, *profile = NULL, *output = NULL, *channel = NULL;
     const char *command = NULL, *subcommand = NULL;
     struct config config;
     struct ccm_error error;
@@ -572,6 +574,9 @@ int main(int argc, char **argv)
         case OPT_PROFILE:
             profile = optarg;
             break;
+        case OPT_CHANNEL:
+            channel = optarg;
+            break;
         case 'o':
         case OPT_OUTPUT:
             output = optarg;
@@ -629,7 +634,7 @@ int main(int argc, char **argv)
         rc = cli_rebuild(&config, tenant);
     } else if (strcmp(command, "export") == 0) {
         rc = cli_export(&config, tenant, export_scopes, export_scope_count, fy, format, profile,
-                        output);
+                        channel, output);
     } else {
         fprintf(stderr, "ccmetricsd: unknown command \"%s%s%s\" (see --help)\n", command,
                 subcommand ? " " : "", subcommand ? subcommand : "");
