@@ -82,7 +82,37 @@ const ccm = {
     ["fcr_pct", "% resolved at first point of contact"],
     ["repeat_fcr_pct", "% not contacting again within the repeat window"],
     ["longest_wait_s", "Longest wait"],
+    ["survey_responses", "Survey responses"],
+    ["satisfied_pct", "% satisfied (rated good)"],
+    ["satisfaction_net_pct", "Net satisfaction (good + average - poor)"],
+    ["baseline_offered", "Contacts in the same period of the baseline year"],
+    ["volume_change_pct", "% change in contacts on the baseline year"],
   ],
+
+  // The contact channels of the KPI definitions, and how a page names them.
+  channels: [
+    ["phone", "Phone"], ["face_to_face", "Face to face"], ["webchat", "Webchat"],
+    ["email", "Email"], ["social", "Social media"], ["webform", "Web forms"],
+  ],
+  channelLabel(channel) {
+    const known = ccm.channels.find(([c]) => c === channel);
+    return known ? known[1] : "Every channel";
+  },
+  // The channel of the page's URL (?channel=), or "" for every channel.
+  pageChannel() {
+    const channel = new URLSearchParams(location.search).get("channel") || "";
+    return ccm.channels.some(([c]) => c === channel) ? channel : "";
+  },
+  // Fills a <select> with "every channel" and each channel.
+  fillChannels(select, current) {
+    select.replaceChildren(...[["", "Every channel"], ...ccm.channels].map(([value, label]) => {
+      const option = document.createElement("option");
+      option.value = value;
+      option.textContent = label;
+      option.selected = value === current;
+      return option;
+    }));
+  },
   kpiLabel(key) {
     const known = ccm.kpis.find(([k]) => k === key);
     return known ? known[1] : key;

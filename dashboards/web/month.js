@@ -51,7 +51,9 @@ async function show() {
   let month = params.get("month");
   if (!/^\d{4}-\d{2}$/.test(month || "")) month = ccm.localMonth(Date.now(), tz);
   monthInput.value = month;
-  const q = "scope=" + encodeURIComponent(scope);
+  const channel = ccm.pageChannel();
+  ccm.fillChannels(document.getElementById("channel"), channel);
+  const q = "scope=" + encodeURIComponent(scope) + (channel ? "&channel=" + channel : "");
   const [answer, series, commentary, reasons] = await Promise.all([
     ccm.api(`/v1/kpis?${q}&period=${month}`),
     ccm.api(`/v1/kpis/series?${q}&interval=day&from=${month}-01&to=${nextMonth(month)}-01`),
@@ -61,7 +63,7 @@ async function show() {
   ]);
   const notes = Object.fromEntries(commentary.commentary.filter((c) => c.month === month)
     .map((c) => [c.kpi, c.text]));
-  const title = `${ccm.monthName(month)} · ${ccm.scopeLabel(scope)}`;
+  const title = `${ccm.monthName(month)} · ${ccm.scopeLabel(scope)}${channel ? " · " + ccm.channelLabel(channel) : ""}`;
   document.title = `${title} · ccmetrics`;
   document.getElementById("heading").textContent = title;
   document.getElementById("kpis-caption").textContent =

@@ -57,7 +57,9 @@ async function show() {
   const scope = params.get("scope") || "tenant";
   const chosen = params.getAll("kpi");
   const scopes = ccm.fillScopes(document.getElementById("scope"), scope);
-  const q = "scope=" + encodeURIComponent(scope);
+  const channel = ccm.pageChannel();
+  ccm.fillChannels(document.getElementById("channel"), channel);
+  const q = "scope=" + encodeURIComponent(scope) + (channel ? "&channel=" + channel : "");
   let fy = Number(params.get("fy"));
   const given = Number.isInteger(fy) && fy >= 2000 && fy <= 2100;
   if (!given) {
@@ -85,7 +87,7 @@ async function show() {
   });
   const keys = (chosen.length ? chosen : DEFAULT_KPIS).filter((k) => k in year.kpis);
   const yearName = `${fy}-${String((fy + 1) % 100).padStart(2, "0")}`;
-  const title = `Financial year ${yearName} · ${ccm.scopeLabel(scope)}`;
+  const title = `Financial year ${yearName} · ${ccm.scopeLabel(scope)}${channel ? " · " + ccm.channelLabel(channel) : ""}`;
   document.title = `${title} · ccmetrics`;
   document.getElementById("heading").textContent = title;
   const soFar = Date.parse(year.period.to) > Date.now();

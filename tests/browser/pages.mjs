@@ -141,6 +141,12 @@ try {
   result.keyboard = { focusOrder, before, after: new URL(page.url()).searchParams.get("scope"),
                       month: await readMonth() };
 
+  // One channel's month: the picker keeps it and every figure is the channel's.
+  await page.goto(url + monthPath + "&channel=phone");
+  await ready();
+  result.monthChannel = await readMonth();
+  result.monthChannel.picked = await page.getByLabel("Channel").inputValue();
+
   // Screenshots of each page, as a screen shows it.
   for (const [name, path] of [["month", monthPath], ["year", yearPath]]) {
     for (const [width, height] of [[1920, 1080], [1280, 800]]) {

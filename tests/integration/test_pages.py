@@ -147,8 +147,8 @@ c.equal(token.get("keptForNextPage"), True, "the token is entered once and kept 
 c.equal(result.get("errors"), [], "no script or loading error on any page")
 
 
-def check_month(page, scope, month):
-    api = get_kpis(URL, reader, scope, month)[1]
+def check_month(page, scope, month, channel=None):
+    api = get_kpis(URL, reader, scope, month, channel=channel)[1]
     kpis = page.get("kpis", {})
     c.equal(sorted(kpis), sorted(api["kpis"]), f"{scope} {month}: every KPI of the API, no other")
     for key, figure in api["kpis"].items():
@@ -164,8 +164,8 @@ def check_month(page, scope, month):
     # Daily charts: the API's day series, values and each day's target.
     first = datetime.date.fromisoformat(month + "-01")
     after = (first + datetime.timedelta(days=32)).replace(day=1)
-    days = get("/v1/kpis/series", scope=scope, interval="day", **{"from": first.isoformat(),
-                                                                   "to": after.isoformat()})["series"]
+    days = get("/v1/kpis/series", scope=scope, interval="day", channel=channel,
+               **{"from": first.isoformat(), "to": after.isoformat()})["series"]
     charts = page.get("charts", {})
     expected = {"offered:Contacts by day": (["Offered", "Answered", "Abandoned"],
                                             [("offered", "value"), ("answered", "value"),
@@ -248,11 +248,16 @@ c.equal([year["rows"]["asa_s"]["target"][m]["value"] for m in ("2025-06", "2025-
 # -- keyboard, accessibility, speed, screenshots
 keyboard = result.get("keyboard", {})
 order = keyboard.get("focusOrder", [])
-c.check(order[:6] == ["Wallboard", "Month", "Financial year", "Scope", "Month", "Month"],
-        f"Tab reaches the links, the scope and the month in reading order ({order})")
+c.check(order[:7] == ["Wallboard", "Month", "Financial year", "Scope", "Channel", "Month", "Month"],
+        f"Tab reaches the links, the scope, the channel and the month in reading order ({order})")
 c.equal(keyboard.get("after"), OTHER, "the scope changed with the keyboard alone")
 if keyboard.get("month"):
     check_month(keyboard["month"], OTHER, MONTH)
+# one channel's month view (issue 8): the channel's own figures, named in the heading
+channel_month = result.get("monthChannel", {})
+c.equal(channel_month.get("picked"), "phone", "the channel picker shows the page's channel")
+c.equal(channel_month.get("heading"), "July 2025 · Whole centre · Phone", "the heading names the channel")
+check_month(channel_month, "tenant", MONTH, channel="phone")
 for view in ("month", "year"):
     for theme in ("light", "dark"):
         violations = result.get(view, {}).get("violations", {}).get(theme)
