@@ -153,6 +153,28 @@ int export_xlsx_write(const struct export_table *tables, size_t count, const cha
         worksheet_write_string(sheet, row + 1, 0,
                                "Status fills: green on target, amber near target, red off target.",
                                NULL);
+        /* The top reasons for contact: contacts per column (lib/export's rows). */
+        const struct export_reason_row *reason;
+        char reference[16];
+        row += 3;
+        if (table->all_contacts.counts[EXPORT_YEAR_COLUMN] > 0)
+            worksheet_write_string(sheet, row++, 0, "Top reasons for contact", bold);
+        for (size_t index = 0; table->all_contacts.counts[EXPORT_YEAR_COLUMN] > 0 &&
+                               (reason = export_table_reason(table, index, reference)) != NULL;
+             index++, row++) {
+            worksheet_write_string(sheet, row, 0, reference, text);
+            worksheet_write_string(sheet, row, 1, "reason", text);
+            worksheet_write_string(sheet, row, 2, reason->reason, wrap);
+            worksheet_write_string(sheet, row, 3, "Monthly", text);
+            worksheet_write_string(sheet, row, 4, "Contacts", text);
+            for (int column = 0; column < EXPORT_COLUMNS; column++) {
+                if (table->column_begun[column])
+                    worksheet_write_number(sheet, row, (lxw_col_t)(5 + column),
+                                           (double)reason->counts[column], number[0]);
+                else
+                    worksheet_write_blank(sheet, row, (lxw_col_t)(5 + column), number[0]);
+            }
+        }
     }
     lxw_error closed = workbook_close(workbook);
     if (closed != LXW_NO_ERROR)

@@ -306,13 +306,15 @@ void export_table_sum_reasons(struct export_table *table)
     export_reason_sum(&table->all_contacts);
 }
 
-/* The rows of the reasons table in order: the top ones, other, none, all. */
-static const struct export_reason_row *export_reason_at(const struct export_table *table,
-                                                        size_t index)
+const struct export_reason_row *export_table_reason(const struct export_table *table, size_t index,
+                                                    char reference[16])
 {
-    if (index < table->reason_count)
+    if (index < table->reason_count) {
+        snprintf(reference, 16, "R%02u", (unsigned)(index + 1) % 100);
         return &table->reasons[index];
+    }
     index -= table->reason_count;
+    snprintf(reference, 16, "%s", index == 0 ? "ROTHER" : index == 1 ? "RNONE" : "RALL");
     return index == 0   ? &table->other_reasons
            : index == 1 ? &table->no_reason
            : index == 2 ? &table->all_contacts
@@ -439,16 +441,8 @@ static void export_csv_row_start(struct text_buffer *out, const struct export_ta
 static void export_csv_reasons(struct text_buffer *out, const struct export_table *table)
 {
     const struct export_reason_row *row;
-    char reference[32], number[32];
-    for (size_t index = 0; (row = export_reason_at(table, index)) != NULL; index++) {
-        size_t other = index - table->reason_count;
-        if (index < table->reason_count)
-            snprintf(reference, sizeof reference, "R%02zu", index + 1);
-        else
-            snprintf(reference, sizeof reference, "%s",
-                     other == 0   ? "ROTHER"
-                     : other == 1 ? "RNONE"
-                                  : "RALL");
+    char reference[16], number[32];
+    for (size_t index = 0; (row = export_table_reason(table, index, reference)) != NULL; index++) {
         for (int measure = 0; measure < 2; measure++) {
             export_csv_scope(out, table);
             text_buffer_append(out, ",", 1);
@@ -580,7 +574,9 @@ json_t *export_render_json(const struct export_table *tables, size_t count)
         snprintf(fy_label, sizeof fy_label, "%d-%02d", table->fy, (table->fy + 1) % 100);
         json_t *reasons = json_array(), *reason_row;
         const struct export_reason_row *reason;
-        for (size_t index = 0; (reason = export_reason_at(table, index)) != NULL; index++) {
+        char reference[16];
+        for (size_t index = 0; (reason = export_table_reason(table, index, reference)) != NULL;
+             index++) {
             json_t *counts = json_object(), *shares = json_object();
             for (int column = 0; column < EXPORT_COLUMNS; column++) {
                 int64_t all = table->all_contacts.counts[column];
@@ -750,7 +746,7 @@ static void export_html_chart(struct text_buffer *out, const struct export_table
 static void export_html_reasons(struct text_buffer *out, const struct export_table *table)
 {
     const struct export_reason_row *row;
-    char share[32];
+    char share[32], reference[16];
     if (table->all_contacts.counts[EXPORT_YEAR_COLUMN] == 0)
         return;
     text_buffer_append_string(out, "<h2>Top reasons for contact</h2>\n<table class=\"reasons\">\n"
@@ -761,7 +757,7 @@ static void export_html_reasons(struct text_buffer *out, const struct export_tab
         text_buffer_append_string(out, "</th>");
     }
     text_buffer_append_string(out, "<th>Share of the year</th></tr></thead>\n<tbody>\n");
-    for (size_t index = 0; (row = export_reason_at(table, index)) != NULL; index++) {
+    for (size_t index = 0; (row = export_table_reason(table, index, reference)) != NULL; index++) {
         text_buffer_append_string(out, "<tr><th class=\"kpi\" scope=\"row\">");
         export_html_text(out, row->reason);
         text_buffer_append_string(out, "</th>");

@@ -128,6 +128,10 @@ void export_table_add_reason(struct export_table *table, const char *reason, int
 void export_table_add_reason_totals(struct export_table *table, int month, int64_t contacts,
                                     int64_t with_reason);
 void export_table_sum_reasons(struct export_table *table);
+/* The reasons rows in order, the top ones (reference R01..), then the rest with a
+ * reason (ROTHER), those without (RNONE) and every contact (RALL); NULL past them. */
+const struct export_reason_row *export_table_reason(const struct export_table *table, size_t index,
+                                                    char reference[16]);
 
 /* A figure as published: percentages to 1 place, seconds and counts whole. "" for none. */
 void export_format_number(enum kpi_key kpi, bool has, double value, char *out, size_t size);

@@ -16,6 +16,7 @@ import csv
 import datetime
 import io
 import json
+import zipfile
 from zoneinfo import ZoneInfo
 
 import urllib.request
@@ -316,6 +317,14 @@ for name, count in ranked:
 c.equal(reason_rows[("No reason recorded", "Contacts")][OCT], str(sum(1 for x in webchat_calls if not x["reason"])),
         "CSV: contacts without a reason")
 c.equal(reason_rows[("All contacts", "Contacts")][OCT], str(len(webchat_calls)), "CSV: every contact")
+status, workbook = fetch("/v1/exports/monthly", scope="queue:contact", fy=2025, format="xlsx", channel="webchat")
+with zipfile.ZipFile(io.BytesIO(workbook)) as book:
+    strings = book.read("xl/sharedStrings.xml").decode()
+    sheet = book.read("xl/worksheets/sheet1.xml").decode()
+c.check("Top reasons for contact" in strings and "webchat only" in strings and ranked[0][0] in strings,
+        "Excel: the channel's label and the reasons block")
+# the top reason's October count sits in a cell of the sheet (as a number)
+c.check(f"<v>{ranked[0][1]}</v>" in sheet, "Excel: the reasons' counts as numbers")
 status, html = fetch("/v1/exports/monthly", scope="queue:contact", fy=2025, format="html")
 c.check(b"Top reasons for contact" in html and b"council tax" in html, "HTML: the reasons table")
 reasons = get("/v1/reasons", scope="queue:contact", period="2025-10", channel="webchat")
