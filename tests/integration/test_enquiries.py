@@ -418,6 +418,69 @@ for bad in ({"due_working_days": 0}, {"due_working_days": 61}, {"due_working_day
 status, body, _ = http("GET", url_with(URL, "/v1/enquiries/kpis", scope="unit:Roads", period="2027-01"), token)
 c.equal(body["kpis"]["items_due"]["value"], 0, "tenants are isolated")
 
+# ---- the page, in Debian's chromium: every figure shown equals the API's ----
+import os
+import subprocess
+from decimal import ROUND_HALF_UP, Decimal
+
+BROWSER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "browser")
+ARTEFACTS = os.path.join(os.environ.get("CCM_BUILD_DIR", os.getcwd()), "test-artefacts")
+os.makedirs(ARTEFACTS, exist_ok=True)
+page_at = "2026-11-20"
+node = subprocess.run(["node", "enquiries.mjs", URL, reader, ARTEFACTS, f"/enquiries.html?fy=2026&at={page_at}"],
+                      cwd=BROWSER, capture_output=True, text=True, timeout=300)
+c.equal(node.returncode, 0, f"chromium run ({node.stderr[-1500:]})")
+result = json.loads(node.stdout.strip().splitlines()[-1]) if node.returncode == 0 else {}
+c.equal(result.get("errors"), [], "no page errors")
+c.equal(result.get("axe"), {"light": [], "dark": []}, "axe-core: no WCAG 2.1 A/AA violation")
+c.equal(result.get("tabOrder", [])[:6], ["./", "month.html", "year.html", "enquiries.html", "fy", "at"],
+        "keyboard: the links, then the form")
+
+
+def shown(key, value):
+    if value is None:
+        return "–"
+    if key.endswith("_pct"):
+        return str(Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)) + "%"
+    return f"{value:,}"
+
+
+STATUS_WORDS = {"green": " ✓ On target", "amber": " ▲ Near target", "red": " ✗ Off target", "none": ""}
+shown_page = result.get("page", {})
+api_table = http("GET", url_with(URL, "/v1/exports/enquiries", fy="2026", format="json"), reader)[1]
+c.equal(shown_page.get("columns", [])[:5], ["Delivery unit", "Measure", "", "Apr 2026", "May 2026"],
+        "page columns")
+c.equal(sorted(shown_page.get("table", {})), sorted(r["scope"] for r in api_table["rows"]), "page rows")
+cells_checked = 0
+for row in api_table["rows"]:
+    mine = shown_page.get("table", {}).get(row["scope"], {})
+    for key, kinds in (("items_due", ["actual"]), ("closed_in_time_pct", ["target", "actual"]),
+                       ("delay_advised_pct", ["actual"]), ("responded_in_time_pct", ["target", "actual"])):
+        for column, figures in zip(api_table["columns"], row["columns"]):
+            figure = figures[key]
+            for kind in kinds:
+                cell = mine.get(key, {}).get(kind, {}).get(column["key"], {})
+                if kind == "target":
+                    c.equal(cell.get("shown"), "" if figure["target"] is None else shown(key, figure["target"]),
+                            f"page {row['scope']} {key} target {column['key']}")
+                    continue
+                status = figure.get("status", "none")
+                symbol = {"green": " ✓", "amber": " ▲", "red": " ✗", "none": ""}[status]
+                c.equal(cell.get("shown"), shown(key, figure["value"]) + symbol + STATUS_WORDS[status][2:],
+                        f"page {row['scope']} {key} {column['key']}")
+                c.equal(cell.get("status"), status, f"page {row['scope']} {key} {column['key']} status")
+                cells_checked += 1
+c.check(cells_checked >= 17 * 4 * 6, f"page cells compared: {cells_checked}")
+end_of_day = datetime.datetime(2026, 11, 20, 23, 59, 59, tzinfo=LONDON).astimezone(UTC)
+c.equal(shown_page.get("ageingAt"), end_of_day.strftime("%Y-%m-%dT%H:%M:%SZ"), "page ageing instant")
+api_ageing = http("GET", url_with(URL, "/v1/enquiries/ageing", at=end_of_day.isoformat()), reader)[1]
+want_ageing = {"unit:" + u: b for u, b in api_ageing["units"].items()}
+want_ageing["tenant"] = api_ageing["total"]
+c.equal({scope: {k: int(v["value"]) for k, v in buckets.items()} for scope, buckets in shown_page.get("ageing", {}).items()},
+        want_ageing, "page ageing equals the API")
+c.equal({scope: {k: v["shown"] for k, v in buckets.items()} for scope, buckets in shown_page.get("ageing", {}).items()},
+        {scope: {k: f"{v:,}" for k, v in b.items()} for scope, b in want_ageing.items()}, "page ageing as shown")
+
 daemon.stop()
 pg.stop()
 c.finish()
