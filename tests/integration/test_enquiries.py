@@ -481,6 +481,10 @@ c.equal({scope: {k: int(v["value"]) for k, v in buckets.items()} for scope, buck
 c.equal({scope: {k: v["shown"] for k, v in buckets.items()} for scope, buckets in shown_page.get("ageing", {}).items()},
         {scope: {k: f"{v:,}" for k, v in b.items()} for scope, b in want_ageing.items()}, "page ageing as shown")
 
-daemon.stop()
+# Every handler replied once and freed what it owned: a sanitizer build reports leaks
+# and errors at exit.
+c.equal(daemon.stop(), 0, "the daemon stops cleanly")
+c.equal([line for line in daemon.log_lines if "Sanitizer" in line or "runtime error" in line], [],
+        "no sanitizer report")
 pg.stop()
 c.finish()
