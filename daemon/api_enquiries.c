@@ -428,8 +428,16 @@ static void api_enquiries_reply_table(struct api_enquiries_read *read, PGresult 
         http_reply_json(call, 200, body);
         return;
     }
+    bool html = strcmp(read->format, "html") == 0;
     text_buffer_init(&text);
-    enquiry_table_csv(&table, &text);
+    if (html) {
+        char title[200];
+        snprintf(title, sizeof title, "%s: members' enquiries %d-%02d", call->tenant->name,
+                 read->fy, (read->fy + 1) % 100);
+        enquiry_table_html(&table, title, &text);
+    } else {
+        enquiry_table_csv(&table, &text);
+    }
     enquiry_table_free(&table);
     if (text.failed) {
         text_buffer_free(&text);
@@ -438,10 +446,11 @@ static void api_enquiries_reply_table(struct api_enquiries_read *read, PGresult 
     }
     char disposition[120];
     struct evkeyvalq *headers = evhttp_request_get_output_headers(call->request);
-    snprintf(disposition, sizeof disposition,
-             "attachment; filename=\"members-enquiries-%d-%02d.csv\"", read->fy,
-             (read->fy + 1) % 100);
-    evhttp_add_header(headers, "Content-Type", "text/csv; charset=utf-8; header=present");
+    snprintf(disposition, sizeof disposition, "%s; filename=\"members-enquiries-%d-%02d.%s\"",
+             html ? "inline" : "attachment", read->fy, (read->fy + 1) % 100, html ? "html" : "csv");
+    evhttp_add_header(headers, "Content-Type",
+                      html ? "text/html; charset=utf-8"
+                           : "text/csv; charset=utf-8; header=present");
     evhttp_add_header(headers, "Content-Disposition", disposition);
     evbuffer_add(evhttp_request_get_output_buffer(call->request), text.data, text.length);
     text_buffer_free(&text);
@@ -539,8 +548,8 @@ static void api_enquiries_on_calendar(const struct db_result *result, void *user
     }
 }
 
-/* Loads the calendar and the enquiry targets of the tenant ('' channel: every channel;
- * the column exists from sql/012, and to_jsonb reads it whether or not it does). */
+/* Loads the calendar and the enquiry targets of the tenant (channel '': enquiries have
+ * no channel). */
 static void api_enquiries_start_read(struct api_enquiries_read *read)
 {
     struct http_call *call = read->call;
@@ -555,7 +564,7 @@ static void api_enquiries_start_read(struct api_enquiries_read *read)
         " ELSE effective_from::text END, value, amber FROM targets t WHERE tenant_id = $1"
         " AND kpi IN ('closed_in_time_pct', 'responded_in_time_pct')"
         " AND (scope = 'tenant' OR scope LIKE 'unit:%')"
-        " AND coalesce(to_jsonb(t) ->> 'channel', '') = ''";
+        " AND channel = ''";
     for (int i = 0; i < 3; i++) {
         statements[i].param_count = 1;
         statements[i].params[0] = call->tenant->id_text;
@@ -621,9 +630,10 @@ void api_exports_enquiries_get(struct http_call *call)
                          "fy must be the year YYYY the financial year starts in", NULL);
         return;
     }
-    if (format && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0) {
+    if (format && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 &&
+        strcmp(format, "html") != 0) {
         free(read);
-        http_reply_error(call, 400, "bad_format", "format must be json or csv", NULL);
+        http_reply_error(call, 400, "bad_format", "format must be json, csv or html", NULL);
         return;
     }
     read->call = call;

@@ -189,6 +189,25 @@ static void enquiry_csv_number(const struct kpi_value *value, char out[32])
         snprintf(out, 32, "%.1f", kpi_round_half_away(value->value, 1));
 }
 
+/* Every figure of a row's columns, and the target in force for each (NULL: none). */
+static void
+enquiry_table_figures(const struct enquiry_table *table, const struct enquiry_table_row *row,
+                      struct kpi_value values[ENQUIRY_TABLE_COLUMNS][ENQUIRY_KPI_COUNT],
+                      const struct kpi_target *targets[ENQUIRY_TABLE_COLUMNS][ENQUIRY_KPI_COUNT])
+{
+    for (int c = 0; c < ENQUIRY_TABLE_COLUMNS; c++) {
+        struct enquiry_counts counts;
+        int32_t first_day;
+        enquiry_table_column(table, row, c, &counts, &first_day);
+        enquiry_compute(&counts, values[c]);
+        for (int k = 0; k < ENQUIRY_KPI_COUNT; k++)
+            targets[c][k] =
+                enquiry_kpi_has_target(k)
+                    ? enquiry_target_in_force(row->targets, row->target_count, k, first_day)
+                    : NULL;
+    }
+}
+
 void enquiry_table_csv(const struct enquiry_table *table, struct text_buffer *out)
 {
     char key[16], cell[32], scope[ENQUIRY_UNIT_BYTES + 8];
@@ -205,17 +224,7 @@ void enquiry_table_csv(const struct enquiry_table *table, struct text_buffer *ou
         struct kpi_value values[ENQUIRY_TABLE_COLUMNS][ENQUIRY_KPI_COUNT];
         const struct kpi_target *targets[ENQUIRY_TABLE_COLUMNS][ENQUIRY_KPI_COUNT];
 
-        for (int c = 0; c < ENQUIRY_TABLE_COLUMNS; c++) {
-            struct enquiry_counts counts;
-            int32_t first_day;
-            enquiry_table_column(table, row, c, &counts, &first_day);
-            enquiry_compute(&counts, values[c]);
-            for (int k = 0; k < ENQUIRY_KPI_COUNT; k++)
-                targets[c][k] =
-                    enquiry_kpi_has_target(k)
-                        ? enquiry_target_in_force(row->targets, row->target_count, k, first_day)
-                        : NULL;
-        }
+        enquiry_table_figures(table, row, values, targets);
         for (int k = 0; k < ENQUIRY_KPI_COUNT; k++) {
             static const char *const kinds[3] = {"Actual", "Target", "Status"};
             for (int kind = 0; kind < (enquiry_kpi_has_target(k) ? 3 : 1); kind++) {
@@ -243,4 +252,99 @@ void enquiry_table_csv(const struct enquiry_table *table, struct text_buffer *ou
             }
         }
     }
+}
+
+/* The status of a cell in words and symbol, never colour alone (as lib/export). */
+static const char *enquiry_html_status(enum kpi_status status)
+{
+    return status == KPI_STATUS_GREEN   ? " \xe2\x9c\x93" /* ✓ */
+           : status == KPI_STATUS_AMBER ? " \xe2\x96\xb2" /* ▲ */
+           : status == KPI_STATUS_RED   ? " \xe2\x9c\x97" /* ✗ */
+                                        : "";
+}
+
+void enquiry_table_html(const struct enquiry_table *table, const char *title,
+                        struct text_buffer *out)
+{
+    static const char *const month_names[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    char cell[32], label[24];
+
+    text_buffer_append_string(
+        out, "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
+    export_html_escape(out, title);
+    text_buffer_append_string(
+        out, "</title>\n<style>\n"
+             "@page { size: A4 landscape; margin: 10mm; }\n"
+             "body { font: 9pt/1.3 \"DejaVu Sans\", Arial, sans-serif; color: #111; margin: 0; }\n"
+             "h1 { font-size: 14pt; margin: 0 0 2mm; } h2 { font-size: 11pt; margin: 4mm 0 2mm; "
+             "break-after: avoid; }\n"
+             "table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; "
+             "font-size: 8pt; break-inside: avoid; }\n"
+             "th, td { border: 0.3mm solid #999; padding: 0.6mm 1mm; text-align: right; }\n"
+             "th.kpi { text-align: left; } thead th { background: #e8e8e8; }\n"
+             "tr.target td { color: #444; }\n"
+             "td.green { background: #d9f0df; } td.amber { background: #fde9c8; }\n"
+             "td.red { background: #f7d4d4; }\n"
+             "</style>\n</head>\n<body>\n<h1>");
+    export_html_escape(out, title);
+    text_buffer_printf(out,
+                       "</h1>\n<p>Members' enquiries by the month they fall due (the %d%s working "
+                       "day after they were opened), financial year %d-%02d.</p>\n",
+                       table->due_working_days,
+                       table->due_working_days == 1   ? "st"
+                       : table->due_working_days == 2 ? "nd"
+                       : table->due_working_days == 3 ? "rd"
+                                                      : "th",
+                       table->fy, (table->fy + 1) % 100);
+    for (size_t r = 0; r < table->row_count; r++) {
+        const struct enquiry_table_row *row = &table->rows[r];
+        text_buffer_append_string(out, "<h2>");
+        export_html_escape(out, row->unit ? row->unit : "Every delivery unit");
+        text_buffer_append_string(out, "</h2>\n<table>\n<thead><tr><th class=\"kpi\"></th>"
+                                       "<th class=\"kpi\"></th>");
+        for (int c = 0; c < ENQUIRY_TABLE_COLUMNS; c++) {
+            if (c < ENQUIRY_TABLE_MONTHS) {
+                struct calendar_date first = calendar_civil_from_days(table->month_first_day[c]);
+                snprintf(label, sizeof label, "%s %04d", month_names[first.month - 1], first.year);
+            } else if (c < ENQUIRY_TABLE_COLUMNS - 1) {
+                snprintf(label, sizeof label, "Q%d", c - ENQUIRY_TABLE_MONTHS + 1);
+            } else {
+                snprintf(label, sizeof label, "Year");
+            }
+            text_buffer_printf(out, "<th scope=\"col\">%s</th>", label);
+        }
+        text_buffer_append_string(out, "</tr></thead>\n<tbody>\n");
+        struct kpi_value values[ENQUIRY_TABLE_COLUMNS][ENQUIRY_KPI_COUNT];
+        const struct kpi_target *targets[ENQUIRY_TABLE_COLUMNS][ENQUIRY_KPI_COUNT];
+        enquiry_table_figures(table, row, values, targets);
+        for (int k = 0; k < ENQUIRY_KPI_COUNT; k++) {
+            bool with_target = enquiry_kpi_has_target(k);
+            for (int kind = 0; kind < (with_target ? 2 : 1); kind++) {
+                text_buffer_printf(out, "<tr class=\"%s\" data-kpi=\"%s\">",
+                                   kind ? "target" : "actual", enquiry_kpi_name(k));
+                text_buffer_printf(out, "<th class=\"kpi\" scope=\"row\">%s</th>",
+                                   enquiry_csv_labels[k]);
+                text_buffer_printf(out, "<th class=\"kpi\">%s</th>", kind ? "Target" : "Actual");
+                for (int c = 0; c < ENQUIRY_TABLE_COLUMNS; c++) {
+                    const struct kpi_target *target = targets[c][k];
+                    if (kind == 1) {
+                        struct kpi_value shown = {.is_null = !target,
+                                                  .value = target ? target->value : 0};
+                        enquiry_csv_number(&shown, cell);
+                        text_buffer_printf(out, "<td>%s</td>", cell);
+                        continue;
+                    }
+                    enum kpi_status status = enquiry_status_of(k, &values[c][k], target);
+                    enquiry_csv_number(&values[c][k], cell);
+                    text_buffer_printf(out, "<td class=\"%s\">%s%s</td>", kpi_status_name(status),
+                                       cell, enquiry_html_status(status));
+                }
+                text_buffer_append_string(out, "</tr>\n");
+            }
+        }
+        text_buffer_append_string(out, "</tbody>\n</table>\n");
+    }
+    text_buffer_append_string(out, "<p>Status: \xe2\x9c\x93 on target, \xe2\x96\xb2 near target, "
+                                   "\xe2\x9c\x97 off target.</p>\n</body>\n</html>\n");
 }

@@ -64,5 +64,9 @@ void enquiry_table_column_key(const struct enquiry_table *table, int column, cha
 
 json_t *enquiry_table_json(const struct enquiry_table *table);
 void enquiry_table_csv(const struct enquiry_table *table, struct text_buffer *out);
+/* Printable HTML (A4 landscape, no script): a table per unit and overall, Actual with
+ * status (fill, word in the key and symbol) and Target rows. */
+void enquiry_table_html(const struct enquiry_table *table, const char *title,
+                        struct text_buffer *out);
 
 #endif

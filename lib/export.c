@@ -613,7 +613,7 @@ json_t *export_render_json(const struct export_table *tables, size_t count)
 
 /* ---- HTML ---- */
 
-static void export_html_text(struct text_buffer *out, const char *text)
+void export_html_escape(struct text_buffer *out, const char *text)
 {
     for (const char *p = text; *p; p++) {
         switch (*p) {
@@ -690,7 +690,7 @@ static void export_html_chart(struct text_buffer *out, const struct export_table
                        "<svg class=\"trend\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
                        "aria-label=\"",
                        width, height);
-    export_html_text(out, table->profile.kpis[k].description);
+    export_html_escape(out, table->profile.kpis[k].description);
     text_buffer_append_string(out, " by month, with its target\">");
     text_buffer_printf(out,
                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"axis\"/>",
@@ -753,13 +753,13 @@ static void export_html_reasons(struct text_buffer *out, const struct export_tab
                                    "<thead><tr><th class=\"kpi\">Reason</th>");
     for (int column = 0; column < EXPORT_COLUMNS; column++) {
         text_buffer_append_string(out, "<th>");
-        export_html_text(out, table->column_label[column]);
+        export_html_escape(out, table->column_label[column]);
         text_buffer_append_string(out, "</th>");
     }
     text_buffer_append_string(out, "<th>Share of the year</th></tr></thead>\n<tbody>\n");
     for (size_t index = 0; (row = export_table_reason(table, index, reference)) != NULL; index++) {
         text_buffer_append_string(out, "<tr><th class=\"kpi\" scope=\"row\">");
-        export_html_text(out, row->reason);
+        export_html_escape(out, row->reason);
         text_buffer_append_string(out, "</th>");
         for (int column = 0; column < EXPORT_COLUMNS; column++) {
             if (table->column_begun[column])
@@ -781,7 +781,7 @@ void export_render_html(const struct export_table *tables, size_t count, const c
 
     text_buffer_append_string(
         out, "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
-    export_html_text(out, title);
+    export_html_escape(out, title);
     text_buffer_append_string(
         out,
         "</title>\n<style>\n"
@@ -817,16 +817,16 @@ void export_render_html(const struct export_table *tables, size_t count, const c
     for (size_t t = 0; t < count; t++) {
         const struct export_table *table = &tables[t];
         text_buffer_append_string(out, "<section class=\"scope\">\n<h1>");
-        export_html_text(out, title);
+        export_html_escape(out, title);
         text_buffer_append_string(out, "</h1>\n<h2>");
-        export_html_text(out, table->scope_label);
+        export_html_escape(out, table->scope_label);
         text_buffer_printf(out,
                            ", financial year %d-%02d</h2>\n<table>\n<thead><tr>"
                            "<th class=\"kpi\">Ref</th><th class=\"kpi\">KPI</th><th></th>",
                            table->fy, (table->fy + 1) % 100);
         for (int column = 0; column < EXPORT_COLUMNS; column++) {
             text_buffer_append_string(out, "<th>");
-            export_html_text(out, table->column_label[column]);
+            export_html_escape(out, table->column_label[column]);
             if (column < EXPORT_MONTHS && table->month_restated[column])
                 text_buffer_append_string(out, "<br><span class=\"note\">restated</span>");
             else if (column < EXPORT_MONTHS && table->month_published[column])
@@ -840,10 +840,10 @@ void export_render_html(const struct export_table *tables, size_t count, const c
                                "<tbody data-kpi=\"%s\"><tr class=\"target\"><td class=\"text\" "
                                "rowspan=\"2\">",
                                kpi_name(row->kpi));
-            export_html_text(out, row->reference);
+            export_html_escape(out, row->reference);
             text_buffer_append_string(out,
                                       "</td><th class=\"kpi\" rowspan=\"2\" scope=\"rowgroup\">");
-            export_html_text(out, row->description);
+            export_html_escape(out, row->description);
             text_buffer_append_string(out, "</th><th class=\"kpi\" scope=\"row\">Target</th>");
             for (int column = 0; column < EXPORT_COLUMNS; column++) {
                 const struct export_cell *cell = &table->cells[k][column];
@@ -882,11 +882,11 @@ void export_render_html(const struct export_table *tables, size_t count, const c
                     if (comment->kpi != table->profile.kpis[k].kpi)
                         continue;
                     text_buffer_append_string(out, "<li><strong>");
-                    export_html_text(out, table->profile.kpis[k].reference);
+                    export_html_escape(out, table->profile.kpis[k].reference);
                     text_buffer_append_string(out, " ");
-                    export_html_text(out, table->column_label[comment->month]);
+                    export_html_escape(out, table->column_label[comment->month]);
                     text_buffer_append_string(out, ":</strong> ");
-                    export_html_text(out, comment->text);
+                    export_html_escape(out, comment->text);
                     text_buffer_append_string(out, "</li>\n");
                 }
             text_buffer_append_string(out, "</ul>\n");
@@ -896,7 +896,7 @@ void export_render_html(const struct export_table *tables, size_t count, const c
             text_buffer_append_string(out, "<figure>");
             export_html_chart(out, table, k);
             text_buffer_append_string(out, "<figcaption>");
-            export_html_text(out, table->profile.kpis[k].description);
+            export_html_escape(out, table->profile.kpis[k].description);
             text_buffer_append_string(out, "</figcaption></figure>\n");
         }
         text_buffer_append_string(out, "</div>\n</section>\n");

@@ -142,6 +142,9 @@ json_t *export_render_json(const struct export_table *tables, size_t count);
 void export_render_html(const struct export_table *tables, size_t count, const char *title,
                         struct text_buffer *out);
 
+/* Text for HTML content or a quoted attribute: < > & " ' escaped. */
+void export_html_escape(struct text_buffer *out, const char *text);
+
 /* One CSV field, RFC 4180, with a cell that a spreadsheet would read as a formula
  * (starting =, +, -, @, tab or CR, unless it is a plain number) prefixed with '. */
 void export_csv_field(struct text_buffer *out, const char *text);

@@ -8,6 +8,7 @@ the last second of a due date, re-posting in every order, ageing at every bucket
 boundary and at a clock change, targets with status, the FY table (JSON, CSV) and
 bad input (nothing stored)."""
 import csv
+import html.parser
 import datetime
 import io
 import itertools
@@ -340,6 +341,56 @@ for scope in scopes:
             "" if pct is None else "%.1f" % (int(pct * 10 + 0.5) / 10), f"CSV {scope} responded %")
 c.equal(csv_cells[("tenant", "Responded in time %", "Target")][:7], ["95.0"] * 6 + ["70.0"], "CSV targets by month")
 c.check(headers.get("Content-Type", "").startswith("text/csv"), "CSV content type")
+# the printable HTML: every unit's table, each Actual cell the CSV's figure (plus its
+# status symbol), each Target cell the CSV's target
+request = urllib.request.Request(url_with(URL, "/v1/exports/enquiries", fy="2026", format="html"),
+                                 headers={"Authorization": "Bearer " + reader})
+with urllib.request.urlopen(request, timeout=60) as response:
+    status, page, headers = response.status, response.read().decode(), dict(response.headers)
+c.equal((status, headers.get("Content-Type", "")[:9]), (200, "text/html"), "printable HTML")
+c.check("<script" not in page and "A4 landscape" in page, "HTML: printable, no script")
+
+
+class TableRows(html.parser.HTMLParser):
+    """(heading, kpi label, Actual|Target) -> the cells' texts."""
+    def __init__(self):
+        super().__init__()
+        self.rows, self.heading, self.row, self.cell, self.in_h2 = {}, None, None, None, False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "h2":
+            self.in_h2, self.heading = True, ""
+        elif tag == "tr" and dict(attrs).get("data-kpi"):
+            self.row = []
+        elif tag in ("td", "th") and self.row is not None:
+            self.cell = ""
+
+    def handle_data(self, data):
+        if self.in_h2:
+            self.heading += data
+        elif self.cell is not None:
+            self.cell += data
+
+    def handle_endtag(self, tag):
+        if tag == "h2":
+            self.in_h2 = False
+        elif tag in ("td", "th") and self.cell is not None:
+            self.row.append(self.cell)
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            self.rows[(self.heading, self.row[0], self.row[1])] = self.row[2:]
+            self.row = None
+
+
+parsed = TableRows()
+parsed.feed(page)
+symbols = " \u2713\u25b2\u2717"
+for (scope, label, kind), cells in csv_cells.items():
+    if kind == "Status":
+        continue
+    heading = "Every delivery unit" if scope == "tenant" else scope[5:]
+    shown = parsed.rows.get((heading, label, kind))
+    c.equal(None if shown is None else [s.rstrip(symbols) for s in shown], cells, f"HTML {heading} {label} {kind}")
 c.equal(http("GET", url_with(URL, "/v1/exports/enquiries", fy="26"), reader)[0], 400, "bad fy")
 c.equal(http("GET", url_with(URL, "/v1/exports/enquiries", fy="2026", format="pdf"), reader)[0], 400, "bad format")
 
