@@ -426,17 +426,12 @@ void api_queue_list(struct http_call *call)
         http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
 }
 
-/* The members' enquiry figures (KPI definitions; docs/enquiries.md): targets for
- * them are stored like the others, with the scope tenant or unit:NAME. */
+/* The members' enquiry figures that have a better direction, so a target (KPI
+ * definitions; docs/enquiries.md): stored like the others, with the scope tenant or
+ * unit:NAME. */
 static bool api_admin_is_enquiry_kpi(const char *name)
 {
-    static const char *const keys[] = {
-        "items_due",         "closed_in_time",    "closed_in_time_pct",    "delay_advised",
-        "delay_advised_pct", "responded_in_time", "responded_in_time_pct", NULL};
-    for (const char *const *key = keys; *key; key++)
-        if (strcmp(*key, name) == 0)
-            return true;
-    return false;
+    return strcmp(name, "closed_in_time_pct") == 0 || strcmp(name, "responded_in_time_pct") == 0;
 }
 
 void api_targets_put(struct http_call *call)
@@ -717,18 +712,22 @@ static void api_admin_on_settings(const struct db_result *result, void *user_dat
         return;
     }
     PGresult *row = result->results[0];
-    http_reply_json(call, 200,
-                    json_pack("{s:s, s:i, s:o}", "time_zone", PQgetvalue(row, 0, 0),
-                              "fy_start_month", atoi(PQgetvalue(row, 0, 1)), "baseline_fy",
-                              PQgetisnull(row, 0, 2) ? json_null()
-                                                     : json_integer(atoi(PQgetvalue(row, 0, 2)))));
+    http_reply_json(
+        call, 200,
+        json_pack("{s:s, s:i, s:o, s:i}", "time_zone", PQgetvalue(row, 0, 0), "fy_start_month",
+                  atoi(PQgetvalue(row, 0, 1)), "baseline_fy",
+                  PQgetisnull(row, 0, 2) ? json_null() : json_integer(atoi(PQgetvalue(row, 0, 2))),
+                  "due_working_days", atoi(PQgetvalue(row, 0, 3))));
 }
 
-/* GET /v1/settings: the tenant's time zone, financial year start and baseline year. */
+/* GET /v1/settings: the tenant's time zone, financial year start, baseline year and
+ * the working days to a members' enquiry's due date (PUT /v1/enquiries/settings). */
 void api_settings_get(struct http_call *call)
 {
     struct db_statement statement = {0};
-    statement.sql = "SELECT time_zone, fy_start_month, baseline_fy FROM tenants WHERE id = $1";
+    statement.sql = "SELECT time_zone, fy_start_month, baseline_fy, coalesce((SELECT"
+                    " due_working_days FROM enquiry_settings WHERE tenant_id = $1), 5)"
+                    " FROM tenants WHERE id = $1";
     statement.param_count = 1;
     statement.params[0] = call->tenant->id_text;
     if (db_pool_submit(call->server->readers, &statement, 1, api_admin_on_settings, call))

@@ -220,7 +220,9 @@ c.equal([p["kpis"]["survey_responses"]["value"] for p in series], [1, satisfacti
 
 # ---- 3. channel shift across a leap year -----------------------------------------
 put("/v1/settings", {"baseline_fy": 2023})
-c.equal(get("/v1/settings")["baseline_fy"], 2023, "the baseline year is kept")
+settings = get("/v1/settings")
+c.equal((settings["baseline_fy"], settings["time_zone"], settings["fy_start_month"], settings["due_working_days"]),
+        (2023, "Europe/London", 4, 5), "GET /v1/settings: the baseline year is kept, with the other settings")
 c.equal(http("PUT", URL + "/v1/settings", token, {"baseline_fy": "last year"})[0], 422, "a bad year")
 shift = []
 for day in range(1, 30):  # February 2024 has 29 days (in the baseline year 2023-24)
