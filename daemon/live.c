@@ -18,6 +18,7 @@
 #include "api_kpi.h"
 #include "calendar.h"
 #include "db.h"
+#include "event.h"
 #include "http.h"
 #include "log.h"
 #include "period.h"
@@ -50,6 +51,7 @@ struct live_scope {
     const struct tenant *tenant;
     struct scope scope;
     char scope_text[SCOPE_TEXT_MAX];
+    int channel; /* -1: every channel */
     struct live_stream *streams;
     char *last_json;
     long waiting;
@@ -71,6 +73,8 @@ struct live_query {
     const struct tenant *tenant;
     struct scope target;
     char scope_text[SCOPE_TEXT_MAX];
+    int channel; /* -1: every channel */
+    char channel_text[16];
     struct period today;
     bool repeat_from_raw; /* else a scope's cached repeat counts are used */
     char from_text[32], to_text[32];
@@ -141,6 +145,9 @@ static json_t *live_snapshot_json(const struct live_query *query, const struct d
         api_kpi_period_json(&query->today, query->tenant), "kpis",
         api_kpi_figures_json(&counters, targets, target_count, query->today.first_day,
                              api_kpi_repeat_provisional(&query->today, repeat_window_days), false));
+    if (query->channel >= 0)
+        json_object_set_new(body, "channel",
+                            json_string(event_channel_name((enum event_channel)query->channel)));
     free(targets);
     *waiting_out = waiting;
     return body;
@@ -296,7 +303,8 @@ static void live_query_prepare(struct live_query *query)
              " * 1000000)::bigint, count(*) FILTER (WHERE l.answered_at IS NOT NULL),"
              " (extract(epoch FROM now()) * 1000000)::bigint"
              " FROM lifecycle_calls l WHERE l.tenant_id = $1 AND l.offered_at IS NOT NULL"
-             " AND l.ended_at IS NULL AND l.timeout_at IS NULL%s",
+             " AND l.ended_at IS NULL AND l.timeout_at IS NULL%s"
+             " AND ($3::smallint IS NULL OR coalesce(l.channel, 0) = $3)",
              open_filter);
 }
 
@@ -322,19 +330,24 @@ static void live_query_submit(struct live_query *query)
     api_kpi_sums_sql(query->sql_sums, query->target.kind, "'total'", false, query->repeat_from_raw);
     memset(statements, 0, sizeof statements);
     statements[0].sql = query->sql_sums;
+    const char *channel = query->channel >= 0 ? query->channel_text : NULL;
     statements[0].param_count = 5; /* $5, the channel: NULL, all channels */
     statements[0].params[0] = query->tenant->id_text;
     statements[0].params[1] = query->from_text;
     statements[0].params[2] = query->to_text;
     statements[0].params[3] = scope_name;
-    statements[1].sql = api_kpi_targets_sql;
-    statements[1].param_count = 2;
+    statements[0].params[4] = channel;
+    statements[1].sql = channel ? api_kpi_channel_targets_sql : api_kpi_targets_sql;
+    statements[1].param_count = channel ? 3 : 2;
     statements[1].params[0] = query->tenant->id_text;
     statements[1].params[1] = query->scope_text;
+    statements[1].params[2] =
+        channel ? event_channel_name((enum event_channel)query->channel) : NULL;
     statements[2].sql = query->sql_open;
-    statements[2].param_count = 2;
+    statements[2].param_count = 3;
     statements[2].params[0] = query->tenant->id_text;
     statements[2].params[1] = scope_name;
+    statements[2].params[2] = channel;
     if (query->scope)
         query->scope->in_flight = true;
     if (db_pool_submit(query->live->server->readers, statements, 3, live_on_snapshot, query) != 0) {
@@ -344,7 +357,7 @@ static void live_query_submit(struct live_query *query)
 }
 
 static struct live_query *live_query_new(struct live *live, const struct tenant *tenant,
-                                         const struct scope *target)
+                                         const struct scope *target, int channel)
 {
     struct live_query *query = calloc(1, sizeof *query);
     if (!query)
@@ -352,6 +365,8 @@ static struct live_query *live_query_new(struct live *live, const struct tenant 
     query->live = live;
     query->tenant = tenant;
     query->target = *target;
+    query->channel = channel;
+    snprintf(query->channel_text, sizeof query->channel_text, "%d", channel);
     scope_format(target, query->scope_text, sizeof query->scope_text);
     live_query_prepare(query);
     return query;
@@ -364,7 +379,7 @@ static void live_scope_refresh(struct live_scope *scope)
         scope->dirty = true;
         return;
     }
-    query = live_query_new(scope->live, scope->tenant, &scope->scope);
+    query = live_query_new(scope->live, scope->tenant, &scope->scope, scope->channel);
     if (!query)
         return;
     query->scope = scope;
@@ -488,11 +503,20 @@ void live_free(struct live *live)
 
 /* ---- handlers */
 
-static bool live_parse_scope(struct http_call *call, struct scope *target)
+/* scope=S and an optional channel=C (-1: every channel). */
+static bool live_parse_scope(struct http_call *call, struct scope *target, int *channel)
 {
     struct ccm_error error;
+    const char *channel_name = http_query(call, "channel");
     if (scope_parse(http_query(call, "scope"), target, &error) != 0) {
         http_reply_error(call, 400, "bad_scope", error.message, NULL);
+        return false;
+    }
+    *channel = channel_name ? event_channel_from_name(channel_name) : -1;
+    if (channel_name && *channel < 0) {
+        http_reply_error(call, 400, "bad_channel",
+                         "channel must be phone, face_to_face, webchat, email, social or webform",
+                         NULL);
         return false;
     }
     return true;
@@ -503,10 +527,11 @@ void api_live_get(struct http_call *call)
     struct live *live = call->server->live;
     struct live_query *query;
     struct scope target;
+    int channel;
 
-    if (!live_parse_scope(call, &target))
+    if (!live_parse_scope(call, &target, &channel))
         return;
-    query = live_query_new(live, call->tenant, &target);
+    query = live_query_new(live, call->tenant, &target, channel);
     if (!query) {
         http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
         return;
@@ -522,8 +547,9 @@ void api_live_stream(struct http_call *call)
     struct live_stream *stream;
     struct scope target;
     char scope_text[SCOPE_TEXT_MAX];
+    int channel;
 
-    if (!live_parse_scope(call, &target))
+    if (!live_parse_scope(call, &target, &channel))
         return;
     if (live->stream_count >= LIVE_MAX_STREAMS) {
         http_reply_error(call, 503, "too_many_streams",
@@ -532,7 +558,8 @@ void api_live_stream(struct http_call *call)
     }
     scope_format(&target, scope_text, sizeof scope_text);
     for (scope = live->scopes; scope; scope = scope->next)
-        if (scope->tenant == call->tenant && strcmp(scope->scope_text, scope_text) == 0)
+        if (scope->tenant == call->tenant && scope->channel == channel &&
+            strcmp(scope->scope_text, scope_text) == 0)
             break;
     stream = calloc(1, sizeof *stream);
     if (!scope) {
@@ -546,6 +573,7 @@ void api_live_stream(struct http_call *call)
         scope->live = live;
         scope->tenant = call->tenant;
         scope->scope = target;
+        scope->channel = channel;
         memcpy(scope->scope_text, scope_text, sizeof scope_text);
         scope->next = live->scopes;
         live->scopes = scope;

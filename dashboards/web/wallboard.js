@@ -1,4 +1,5 @@
-// wallboard.js: one tile per scope of the URL, fed by /v1/live/stream. EventSource
+// wallboard.js: one tile per scope of the URL (&channel=C: that channel's figures in
+// every tile), fed by /v1/live/stream. EventSource
 // cannot send an Authorization header, so the stream is read with fetch(); it is
 // opened again after any end or error (a daemon restart), 2 s later.
 "use strict";
@@ -33,7 +34,9 @@ function makeTile(scope) {
     '<div><span class="label">Oldest wait</span>' +
     '<span class="big" data-field="oldest_wait_s">–</span></div></div>' +
     '<dl class="kpis"></dl>';
-  tile.querySelector("h2").textContent = scope === "tenant" ? "Whole centre" : scope.replace(":", ": ");
+  const channel = ccm.pageChannel();
+  tile.querySelector("h2").textContent = (scope === "tenant" ? "Whole centre" : scope.replace(":", ": ")) +
+    (channel ? " · " + ccm.channelLabel(channel) : "");
   const list = tile.querySelector("dl");
   for (const [key, label] of KPIS) {
     const row = document.createElement("div");
@@ -75,7 +78,9 @@ async function follow(tile) {
   const scope = tile.dataset.scope;
   for (;;) {
     try {
-      const response = await fetch("/v1/live/stream?scope=" + encodeURIComponent(scope), {
+      const channel = ccm.pageChannel();
+      const response = await fetch("/v1/live/stream?scope=" + encodeURIComponent(scope) +
+                                   (channel ? "&channel=" + channel : ""), {
         headers: { Authorization: "Bearer " + ccm.token(), Accept: "text/event-stream" },
         cache: "no-store",
       });

@@ -351,9 +351,9 @@ def wait_until(predicate, timeout, step=0.2):
 class SseStream:
     """A Server-Sent Events client on a plain socket."""
 
-    def __init__(self, port, scope, tok, read=True):
+    def __init__(self, port, scope, tok, read=True, channel=None):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        path = url_with("", "/v1/live/stream", scope=scope)
+        path = url_with("", "/v1/live/stream", scope=scope, channel=channel)
         self.sock.sendall((f"GET {path} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n"
                            f"Authorization: Bearer {tok}\r\n\r\n").encode())
         self.buffer = b""

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import urllib.request
 
-from harness import Checks, Daemon, Postgres, http, post_events, url_with
+from harness import Checks, Daemon, Postgres, SseStream, http, post_events, url_with
 
 c = Checks("channels")
 pg = Postgres()
@@ -331,6 +331,34 @@ status, html = fetch("/v1/exports/monthly", scope="queue:contact", fy=2025, form
 c.check(b"Top reasons for contact" in html and b"council tax" in html, "HTML: the reasons table")
 reasons = get("/v1/reasons", scope="queue:contact", period="2025-10", channel="webchat")
 c.equal([(r["reason"], r["count"]) for r in reasons["reasons"]], ranked, "GET /v1/reasons per channel")
+
+# ---- 5. the live view of one channel (the wallboard's &channel=)
+now = datetime.datetime.now(datetime.timezone.utc)
+live_events = [{"type": "call.offered", "id": f"l-{n}", "queue": "live", "channel": ch,
+                "at": (now - datetime.timedelta(seconds=30 + n)).isoformat()}
+               for n, ch in enumerate(["webchat", "webchat", "phone", "webchat"])]
+live_events.append({"type": "call.answered", "id": "l-3", "at": now.isoformat()})
+done = [{"id": f"ld-{n}", "queue": "live", "channel": ch, "outcome": "answered",
+         "offered_at": (now - datetime.timedelta(minutes=5, seconds=n)).isoformat(),
+         "answered_at": (now - datetime.timedelta(minutes=4)).isoformat()}
+        for n, ch in enumerate(["webchat", "phone", "phone"])]
+c.equal(post_events(URL, token, live_events + done)[0], 200, "calls waiting now on two channels")
+for channel, waiting, in_progress, offered in (("webchat", 2, 1, 1), ("phone", 1, 0, 2), (None, 3, 1, 3)):
+    live = get("/v1/live", scope="queue:live", **({"channel": channel} if channel else {}))
+    c.equal((live["waiting"], live["in_progress"], live["today"]["kpis"]["offered"]["value"], live.get("channel")),
+            (waiting, in_progress, offered, channel), f"GET /v1/live {channel or 'every channel'}")
+c.equal(http("GET", url_with(URL, "/v1/live", scope="queue:live", channel="carrier pigeon"), token)[0], 400,
+        "an unknown channel: 400")
+webchat = SseStream(daemon.port, "queue:live", token, channel="webchat")
+phone = SseStream(daemon.port, "queue:live", token, channel="phone")
+c.equal(webchat.next_snapshot()["waiting"], 2, "stream of webchat: 2 waiting")
+c.equal(phone.next_snapshot()["waiting"], 1, "stream of phone: 1 waiting")
+c.equal(post_events(URL, token, [{"type": "call.offered", "id": "l-9", "queue": "live", "channel": "webchat",
+                                  "at": now.isoformat()}])[0], 200, "one more webchat")
+c.check(webchat.wait_for(lambda s: s["waiting"] == 3)[0] is not None, "the webchat stream is pushed its new figure")
+c.equal(get("/v1/live", scope="queue:live", channel="phone")["waiting"], 1, "phone unchanged")
+webchat.close()
+phone.close()
 
 c.equal(daemon.stop(), 0, "daemon exit code")
 pg.stop()
