@@ -503,11 +503,12 @@ static void alert_pass_start(struct alert_evaluator *evaluator)
         "   AND (now() AT TIME ZONE t.time_zone)::date < s.valid_to) END AS queues) q"
         " WHERE r.enabled AND r.no_data_minutes IS NOT NULL AND (SELECT ccm_alert_leader())"
         " ORDER BY r.id COLLATE \"C\"";
+    /* the targets of every channel's figures: a rule judges all channels together */
     statements[5].sql =
         "SELECT tenant_id, scope, kpi, CASE WHEN isfinite(effective_from)"
         " THEN effective_from - date '1970-01-01' END, value"
         " FROM targets WHERE tenant_id IN (SELECT tenant_id FROM alert_rules WHERE enabled)"
-        " AND (SELECT ccm_alert_leader()) ORDER BY tenant_id";
+        " AND channel = '' AND (SELECT ccm_alert_leader()) ORDER BY tenant_id";
     evaluator->in_flight = true;
     evaluator->pass_started_s = alert_monotonic_s();
     if (db_pool_submit(evaluator->pool, statements, 6, alert_on_read, evaluator))

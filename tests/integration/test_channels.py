@@ -16,6 +16,7 @@ import csv
 import datetime
 import io
 import json
+import time
 import zipfile
 from zoneinfo import ZoneInfo
 
@@ -359,6 +360,23 @@ c.check(webchat.wait_for(lambda s: s["waiting"] == 3)[0] is not None, "the webch
 c.equal(get("/v1/live", scope="queue:live", channel="phone")["waiting"], 1, "phone unchanged")
 webchat.close()
 phone.close()
+
+# an alert rule judged by the target in force uses the all-channel target, never a
+# channel's (webchat's is unreachable: were it taken, the rule would fire)
+put("/v1/targets", {"scope": "queue:live", "kpi": "service_level_pct", "value": 50})
+put("/v1/targets", {"scope": "queue:live", "channel": "webchat", "kpi": "service_level_pct", "value": 100.5,
+                    "effective_from": now.date().isoformat()})
+status, rule, _ = http("POST", URL + "/v1/alert-rules", token, {"scope": "queue:live", "kpi": "service_level_pct",
+                                                                  "window": "today", "min_sample": 1})
+c.equal(status, 201, "an alert rule on the target in force")
+judged = None
+for _ in range(150):
+    judged = next((a for a in get("/v1/alerts")["alerts"] if a["rule"] == rule["id"]), None)
+    if judged and judged.get("threshold") is not None:
+        break
+    time.sleep(0.2)
+c.equal((judged or {}).get("threshold"), 50, "the rule's threshold is the all-channel target")
+c.equal((judged or {}).get("state"), "ok", "and the rule does not fire")
 
 c.equal(daemon.stop(), 0, "daemon exit code")
 pg.stop()
