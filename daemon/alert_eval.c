@@ -17,6 +17,7 @@
 #include "api_kpi.h"
 #include "config.h"
 #include "db.h"
+#include "event.h"
 #include "log.h"
 #include "server.h"
 #include "webhook_sender.h"
@@ -47,12 +48,13 @@ struct alert_evaluator {
     char raw_sql[2048];
 };
 
-/* One row of sums: a (tenant, queue, service) over a part of a window. */
+/* One row of sums: a (tenant, queue, service, channel) over a part of a window. */
 struct alert_sums_row {
     int64_t tenant_id;
     const char *queue;
     const char *service; /* NULL: in no service */
     bool part;           /* today (of the month's rows) or the last 15 minutes (of the hour's) */
+    int channel;
     struct kpi_counters counters;
 };
 
@@ -75,7 +77,7 @@ int64_t alert_evaluator_now_us(void)
     return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
 }
 
-void alert_evaluator_link(const struct server *server, const char *scope_text,
+void alert_evaluator_link(const struct server *server, const char *scope_text, const char *channel,
                           enum alert_window window, char *out, size_t size)
 {
     const struct config *config = server->config;
@@ -92,8 +94,9 @@ void alert_evaluator_link(const struct server *server, const char *scope_text,
         snprintf(base, sizeof base, "http://%.*s:%d", (int)(colon ? colon - config->listen : 0),
                  config->listen, server->port);
     }
-    snprintf(out, size, "%s/%s?scope=%s", base, window == ALERT_WINDOW_MTD ? "month.html" : "",
-             scope ? scope : "tenant");
+    snprintf(out, size, "%s/%s?scope=%s%s%s", base, window == ALERT_WINDOW_MTD ? "month.html" : "",
+             scope ? scope : "tenant", channel && *channel ? "&channel=" : "",
+             channel ? channel : "");
     free(scope);
 }
 
@@ -112,7 +115,8 @@ static int alert_sums_read(struct alert_sums *sums, PGresult *result)
         row->queue = PQgetvalue(result, r, 1);
         row->service = PQgetisnull(result, r, 2) ? NULL : PQgetvalue(result, r, 2);
         row->part = PQgetvalue(result, r, 3)[0] == 't';
-        api_kpi_read_sums(result, r, 4, &row->counters);
+        row->channel = (int)strtol(PQgetvalue(result, r, 4), NULL, 10);
+        api_kpi_read_sums(result, r, 5, &row->counters);
     }
     return 0;
 }
@@ -132,7 +136,7 @@ static void alert_sum_scope(const struct alert_sums *sums, int start, int64_t te
     memset(out, 0, sizeof *out);
     for (int r = start; r < sums->count && sums->rows[r].tenant_id == tenant_id; r++) {
         const struct alert_sums_row *row = &sums->rows[r];
-        if (part_only && !row->part)
+        if ((part_only && !row->part) || (rule->channel >= 0 && row->channel != rule->channel))
             continue;
         if (rule->scope.kind == SCOPE_QUEUE && strcmp(row->queue, rule->scope.name) != 0)
             continue;
@@ -176,8 +180,10 @@ static int64_t alert_column_us(PGresult *result, int row, int column)
 }
 
 /* The target in force for a rule, from the targets result (tenant, scope order). */
+/* The target in force of a rule's scope, KPI and channel ("": the figure of every
+ * channel; a channel's figure is judged by that channel's targets only). */
 static bool alert_target(PGresult *targets, int start, int64_t tenant_id, const char *scope_text,
-                         enum kpi_key kpi, int32_t first_day, double *out)
+                         const char *channel, enum kpi_key kpi, int32_t first_day, double *out)
 {
     struct kpi_target best = {0};
     bool found = false;
@@ -185,6 +191,7 @@ static bool alert_target(PGresult *targets, int start, int64_t tenant_id, const 
         if (strtoll(PQgetvalue(targets, r, 0), NULL, 10) != tenant_id)
             break;
         if (strcmp(PQgetvalue(targets, r, 1), scope_text) != 0 ||
+            strcmp(PQgetvalue(targets, r, 5), channel) != 0 ||
             kpi_from_name(PQgetvalue(targets, r, 2)) != (int)kpi)
             continue;
         int32_t from = PQgetisnull(targets, r, 3)
@@ -346,8 +353,10 @@ static void alert_judge(struct alert_evaluator *evaluator, const struct db_resul
                 int target_start = alert_tenant_start(target_tenants, PQntuples(targets),
                                                       &target_cursor, tenant_id);
                 seen.has_threshold = alert_target(
-                    targets, target_start, tenant_id, scope_text, rule.kpi,
-                    rule.window == ALERT_WINDOW_MTD ? month_first : today, &seen.threshold);
+                    targets, target_start, tenant_id, scope_text,
+                    rule.channel >= 0 ? event_channel_name((enum event_channel)rule.channel) : "",
+                    rule.kpi, rule.window == ALERT_WINDOW_MTD ? month_first : today,
+                    &seen.threshold);
             }
             has_value = !values[rule.kpi].is_null;
             if (!has_value)
@@ -377,13 +386,18 @@ static void alert_judge(struct alert_evaluator *evaluator, const struct db_resul
         if (notice == ALERT_NOTICE_NONE)
             continue;
         char link[600];
-        alert_evaluator_link(evaluator->server, scope_text, rule.window, link, sizeof link);
+        alert_evaluator_link(
+            evaluator->server, scope_text,
+            rule.channel >= 0 ? event_channel_name((enum event_channel)rule.channel) : NULL,
+            rule.window, link, sizeof link);
         struct alert_notification notification = {
             .type = alert_notice_type(notice),
             .at_us = now_us,
             .rule_id = rule_id,
             .rule_name = rule.name,
             .scope = scope_text,
+            .channel =
+                rule.channel >= 0 ? event_channel_name((enum event_channel)rule.channel) : "",
             .kpi = rule.kind == ALERT_KIND_NO_DATA ? "no_data" : kpi_name(rule.kpi),
             .window = rule.kind == ALERT_KIND_NO_DATA ? "" : alert_window_name(rule.window),
             .has_value = has_value,
@@ -490,25 +504,29 @@ static void alert_pass_start(struct alert_evaluator *evaluator)
         "SELECT r.id, extract(epoch FROM now() - greatest("
         " (SELECT max(c.offered_at) FROM contacts c WHERE c.tenant_id = r.tenant_id"
         "  AND c.offered_at > now() - make_interval(mins => r.no_data_minutes + 1)"
-        "  AND c.offered_at <= now() AND (r.scope_kind = 'tenant' OR c.queue = ANY (q.queues))),"
+        "  AND c.offered_at <= now() AND (r.scope_kind = 'tenant' OR c.queue = ANY (q.queues))"
+        "  AND (q.channel IS NULL OR c.channel = q.channel)),"
         " (SELECT max(l.offered_at) FROM lifecycle_calls l WHERE l.tenant_id = r.tenant_id"
         "  AND l.offered_at IS NOT NULL AND l.ended_at IS NULL AND l.timeout_at IS NULL"
         "  AND l.offered_at > now() - make_interval(mins => r.no_data_minutes + 1)"
-        "  AND l.offered_at <= now() AND (r.scope_kind = 'tenant' OR l.queue = ANY (q.queues)))))"
+        "  AND l.offered_at <= now() AND (r.scope_kind = 'tenant' OR l.queue = ANY (q.queues))"
+        "  AND (q.channel IS NULL OR coalesce(l.channel, 0) = q.channel))))"
         " FROM alert_rules r JOIN tenants t ON t.id = r.tenant_id"
         " CROSS JOIN LATERAL (SELECT CASE r.scope_kind WHEN 'queue' THEN ARRAY[r.scope_name]"
         "  WHEN 'service' THEN ARRAY(SELECT s.queue FROM queue_settings_resolved s"
         "   WHERE s.tenant_id = r.tenant_id AND s.service = r.scope_name"
         "   AND s.valid_from <= (now() AT TIME ZONE t.time_zone)::date"
-        "   AND (now() AT TIME ZONE t.time_zone)::date < s.valid_to) END AS queues) q"
+        "   AND (now() AT TIME ZONE t.time_zone)::date < s.valid_to) END AS queues,"
+        /* the rule's channel as its number (lib/event.h enum event_channel) */
+        "  (array_position(ARRAY['phone', 'face_to_face', 'webchat', 'email', 'social',"
+        "   'webform'], r.definition->>'channel') - 1)::smallint AS channel) q"
         " WHERE r.enabled AND r.no_data_minutes IS NOT NULL AND (SELECT ccm_alert_leader())"
         " ORDER BY r.id COLLATE \"C\"";
-    /* the targets of every channel's figures: a rule judges all channels together */
     statements[5].sql =
         "SELECT tenant_id, scope, kpi, CASE WHEN isfinite(effective_from)"
-        " THEN effective_from - date '1970-01-01' END, value"
+        " THEN effective_from - date '1970-01-01' END, value, channel"
         " FROM targets WHERE tenant_id IN (SELECT tenant_id FROM alert_rules WHERE enabled)"
-        " AND channel = '' AND (SELECT ccm_alert_leader()) ORDER BY tenant_id";
+        " AND (SELECT ccm_alert_leader()) ORDER BY tenant_id";
     evaluator->in_flight = true;
     evaluator->pass_started_s = alert_monotonic_s();
     if (db_pool_submit(evaluator->pool, statements, 6, alert_on_read, evaluator))
@@ -558,18 +576,19 @@ struct alert_evaluator *alert_evaluator_new(struct server *server, const char *d
              " WHERE id IN (SELECT tenant_id FROM alert_rules WHERE enabled"
              " AND no_data_minutes IS NULL) AND (SELECT ccm_alert_leader())),"
              " f AS (SELECT '-infinity'::date AS through)"
-             " SELECT i.tenant_id, i.queue, i.service, i.local_date = t.today, %s"
+             " SELECT i.tenant_id, i.queue, i.service, i.local_date = t.today, i.channel, %s"
              " FROM contact_intervals i JOIN t ON i.tenant_id = t.id CROSS JOIN f"
              " WHERE i.interval_start >= now() - interval '32 days'"
              " AND i.local_date >= date_trunc('month', t.today)::date AND i.local_date <= t.today"
-             " GROUP BY 1, 2, 3, 4 ORDER BY 1",
+             " GROUP BY 1, 2, 3, 4, 5 ORDER BY 1",
              api_kpi_aggregate_columns);
     snprintf(evaluator->raw_sql, sizeof evaluator->raw_sql,
-             "SELECT tenant_id, queue, service, offered_at >= now() - interval '15 minutes', %s"
+             "SELECT tenant_id, queue, service, offered_at >= now() - interval '15 minutes',"
+             " channel, %s"
              " FROM contact_facts WHERE tenant_id IN (SELECT tenant_id FROM alert_rules"
              " WHERE enabled AND no_data_minutes IS NULL) AND (SELECT ccm_alert_leader())"
              " AND offered_at >= now() - interval '1 hour' AND offered_at < now()"
-             " GROUP BY 1, 2, 3, 4 ORDER BY 1",
+             " GROUP BY 1, 2, 3, 4, 5 ORDER BY 1",
              api_kpi_raw_columns);
     evaluator->pool = db_pool_new(server->base, dsn, 1, "alerts");
     evaluator->timer = event_new(server->base, -1, EV_PERSIST, alert_on_timer, evaluator);

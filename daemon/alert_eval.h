@@ -36,9 +36,10 @@ void alert_evaluator_wake(struct alert_evaluator *evaluator);
 /* The wall clock in microseconds. */
 int64_t alert_evaluator_now_us(void);
 
-/* The dashboard page for a scope and window: public_url (else the listen address)
- * + "/?scope=..." (the wallboard), or "/month.html?scope=..." for mtd. */
-void alert_evaluator_link(const struct server *server, const char *scope_text,
+/* The dashboard page for a scope, channel (NULL: every channel) and window: public_url
+ * (else the listen address) + "/?scope=..." (the wallboard), or "/month.html?scope=..."
+ * for mtd, with "&channel=..." for one channel. */
+void alert_evaluator_link(const struct server *server, const char *scope_text, const char *channel,
                           enum alert_window window, char *out, size_t size);
 
 #endif

@@ -476,7 +476,7 @@ void api_alert_endpoint_post(struct http_call *call)
         free(id);
         return;
     }
-    alert_evaluator_link(call->server, "tenant", ALERT_WINDOW_TODAY, link, sizeof link);
+    alert_evaluator_link(call->server, "tenant", NULL, ALERT_WINDOW_TODAY, link, sizeof link);
     alerts->strings[0] = id;
     for (int format = 0; format < ALERT_FORMAT_COUNT; format++)
         if (!(alerts->strings[1 + format] = alert_payload_render(&sample, format))) {
@@ -661,6 +661,7 @@ void api_alerts_get(struct http_call *call)
     statement.sql =
         "SELECT json_build_object('alerts', coalesce(json_agg(json_build_object("
         " 'rule', r.id, 'name', r.definition->>'name', 'scope', r.scope,"
+        " 'channel', r.definition->>'channel',"
         " 'kpi', coalesce(r.definition->>'kpi', 'no_data'),"
         " 'window', CASE WHEN r.no_data_minutes IS NULL"
         "  THEN coalesce(r.definition->>'window', 'today') END,"

@@ -143,7 +143,7 @@ static void publisher_publish(struct publisher *publisher, PGresult *due, int ro
     snprintf(run->month, sizeof run->month, "%s", PQgetvalue(due, row, 2));
     snprintf(month_key, sizeof month_key, "%.7s", run->month);
     snprintf(fy_link, sizeof fy_link, "%s", PQgetvalue(due, row, 3));
-    alert_evaluator_link(server, "tenant", ALERT_WINDOW_TODAY, link, sizeof link);
+    alert_evaluator_link(server, "tenant", NULL, ALERT_WINDOW_TODAY, link, sizeof link);
     /* The wallboard link's base, to the printable report of the year instead. */
     char *query = strstr(link, "/?scope=");
     if (query)

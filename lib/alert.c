@@ -3,6 +3,8 @@
  */
 #include "alert.h"
 
+#include "event.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -82,7 +84,7 @@ int alert_rule_parse(struct alert_rule *rule, const json_t *body, struct ccm_err
     static const char *const known[] = {
         "name",           "scope",      "kpi",      "window",        "threshold",       "for_s",
         "recover_margin", "min_sample", "repeat_s", "opening_hours", "no_data_minutes", "endpoints",
-        "enabled",        NULL};
+        "enabled",        "channel",    NULL};
     struct alert_rule parsed;
     const char *key;
     const json_t *value, *kpi, *window, *name, *threshold, *margin, *enabled;
@@ -99,7 +101,7 @@ int alert_rule_parse(struct alert_rule *rule, const json_t *body, struct ccm_err
             return ccm_error_set(error,
                                  "unknown key \"%.40s\" (known: name, scope, kpi, window, "
                                  "threshold, for_s, recover_margin, min_sample, repeat_s, "
-                                 "opening_hours, no_data_minutes, endpoints, enabled)",
+                                 "opening_hours, no_data_minutes, endpoints, enabled, channel)",
                                  key);
     }
     memset(&parsed, 0, sizeof parsed);
@@ -122,6 +124,13 @@ int alert_rule_parse(struct alert_rule *rule, const json_t *body, struct ccm_err
         return ccm_error_set(error, "scope is required: tenant, queue:NAME or service:NAME");
     if (scope_parse(json_string_value(json_object_get(body, "scope")), &parsed.scope, error))
         return -1;
+    parsed.channel = -1;
+    value = json_object_get(body, "channel");
+    if (value && !json_is_null(value) &&
+        (!json_is_string(value) ||
+         (parsed.channel = event_channel_from_name(json_string_value(value))) < 0))
+        return ccm_error_set(error, "channel must be phone, face_to_face, webchat, email, social "
+                                    "or webform (or absent: every channel)");
 
     kpi = json_object_get(body, "kpi");
     if (json_object_get(body, "no_data_minutes")) {

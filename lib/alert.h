@@ -53,6 +53,7 @@ struct alert_rule {
     enum alert_kind kind;
     char name[ALERT_NAME_MAX * 4 + 1]; /* "" when none given */
     struct scope scope;
+    int channel;              /* an enum event_channel, or -1: every channel */
     enum kpi_key kpi;         /* ALERT_KIND_KPI */
     enum alert_window window; /* ALERT_KIND_KPI */
     bool has_threshold;       /* else the target in force */

@@ -41,10 +41,20 @@ static void alert_payload_figure(const char *kpi, bool has, double value, char *
         snprintf(out, size, "%g", value);
 }
 
+/* The scope for people: "queue:bins", or "queue:bins (webchat)" for one channel. */
+static void alert_payload_scope(const struct alert_notification *n, char *out, size_t size)
+{
+    if (n->channel && *n->channel)
+        snprintf(out, size, "%s (%s)", n->scope, n->channel);
+    else
+        snprintf(out, size, "%s", n->scope);
+}
+
 /* One line for people: "FIRING: abandoned_pct 12.5% (target 10.0%) on queue:bins, today". */
 static void alert_payload_headline(const struct alert_notification *n, char *out, size_t size)
 {
-    char value[64], threshold[64];
+    char value[64], threshold[64], scope[700];
+    alert_payload_scope(n, scope, sizeof scope);
     const char *what = strcmp(n->type, "alert.resolved") == 0 ? "Resolved"
                        : strcmp(n->type, "alert.test") == 0   ? "Test"
                        : n->repeat                            ? "Still firing"
@@ -53,10 +63,10 @@ static void alert_payload_headline(const struct alert_notification *n, char *out
     alert_payload_figure(n->kpi, n->has_threshold, n->threshold, threshold, sizeof threshold);
     if (strcmp(n->kpi, "no_data") == 0)
         snprintf(out, size, "%s: %s%s%s on %s (limit %s)", what, n->rule_name,
-                 *n->rule_name ? ": " : "", value, n->scope, threshold);
+                 *n->rule_name ? ": " : "", value, scope, threshold);
     else
         snprintf(out, size, "%s: %s%s%s %s (threshold %s) on %s, %s", what, n->rule_name,
-                 *n->rule_name ? ": " : "", n->kpi, value, threshold, n->scope, n->window);
+                 *n->rule_name ? ": " : "", n->kpi, value, threshold, scope, n->window);
 }
 
 /* The compact text of a body (taken over), or NULL. */
@@ -74,11 +84,12 @@ static json_t *alert_payload_number(bool has, double value)
 
 static json_t *alert_payload_generic(const struct alert_notification *n, const char *timestamp)
 {
-    return json_pack("{s:s, s:s, s:{s:s, s:s?, s:s, s:s, s:s, s:o, s:o, s:s, s:b, s:s}}", "type",
-                     n->type, "timestamp", timestamp, "data", "rule", n->rule_id, "name",
-                     *n->rule_name ? n->rule_name : NULL, "scope", n->scope, "kpi", n->kpi,
-                     "window", n->window, "value", alert_payload_number(n->has_value, n->value),
-                     "target", alert_payload_number(n->has_threshold, n->threshold), "state",
+    return json_pack("{s:s, s:s, s:{s:s, s:s?, s:s, s:s*, s:s, s:s, s:o, s:o, s:s, s:b, s:s}}",
+                     "type", n->type, "timestamp", timestamp, "data", "rule", n->rule_id, "name",
+                     *n->rule_name ? n->rule_name : NULL, "scope", n->scope, "channel",
+                     n->channel && *n->channel ? n->channel : NULL, "kpi", n->kpi, "window",
+                     n->window, "value", alert_payload_number(n->has_value, n->value), "target",
+                     alert_payload_number(n->has_threshold, n->threshold), "state",
                      strcmp(n->type, "alert.resolved") == 0 ? "resolved" : "firing", "repeat",
                      n->repeat, "link", n->link);
 }
@@ -96,8 +107,9 @@ static json_t *alert_payload_slack(const struct alert_notification *n, const cha
 static json_t *alert_payload_teams(const struct alert_notification *n, const char *headline,
                                    const char *timestamp)
 {
-    char value[64], threshold[64];
+    char value[64], threshold[64], scope[700];
     bool resolved = strcmp(n->type, "alert.resolved") == 0;
+    alert_payload_scope(n, scope, sizeof scope);
     alert_payload_figure(n->kpi, n->has_value, n->value, value, sizeof value);
     alert_payload_figure(n->kpi, n->has_threshold, n->threshold, threshold, sizeof threshold);
     json_t *card = json_pack(
@@ -106,7 +118,7 @@ static json_t *alert_payload_teams(const struct alert_notification *n, const cha
         "$schema", "http://adaptivecards.io/schemas/adaptive-card.json", "type", "AdaptiveCard",
         "version", "1.4", "body", "type", "TextBlock", "text", headline, "weight", "Bolder", "size",
         "Medium", "color", resolved ? "Good" : "Attention", "wrap", 1, "type", "FactSet", "facts",
-        "title", "Scope", "value", n->scope, "title", "KPI", "value", n->kpi, "title", "Figure",
+        "title", "Scope", "value", scope, "title", "KPI", "value", n->kpi, "title", "Figure",
         "value", value, "title", "Threshold", "value", threshold, "title", "At", "value", timestamp,
         "actions", "type", "Action.OpenUrl", "title", "Open the dashboard", "url", n->link);
     return json_pack("{s:s, s:[{s:s, s:n, s:o}]}", "type", "message", "attachments", "contentType",

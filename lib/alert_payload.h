@@ -29,6 +29,7 @@ struct alert_notification {
     const char *rule_id;
     const char *rule_name; /* "" when none */
     const char *scope;     /* "queue:bins" */
+    const char *channel;   /* "webchat": a rule on one channel's figure; NULL or "": all */
     const char *kpi;       /* "abandoned_pct", or "no_data" */
     const char *window;    /* "today", ...; "" for no-data rules */
     bool has_value;

@@ -22,11 +22,13 @@ from zoneinfo import ZoneInfo
 
 import urllib.request
 
-from harness import Checks, Daemon, Postgres, SseStream, http, post_events, url_with
+from harness import Checks, Daemon, Postgres, Receiver, SseStream, http, post_events, url_with, write_config
 
 c = Checks("channels")
 pg = Postgres()
-daemon = Daemon(database=pg.dsn)
+receiver = Receiver()
+daemon = Daemon(database=pg.dsn, extra=["--config", write_config(
+    "alert_evaluate_interval_s = 1\nwebhook_allow = 127.0.0.1\npublic_url = https://ccm.example.gov.uk/\n")])
 token = daemon.token("council", "ingest,read,admin")
 URL = daemon.url
 LONDON = ZoneInfo("Europe/London")
@@ -378,6 +380,47 @@ for _ in range(150):
 c.equal((judged or {}).get("threshold"), 50, "the rule's threshold is the all-channel target")
 c.equal((judged or {}).get("state"), "ok", "and the rule does not fire")
 
+# rules on one channel's figure: webchat's speed of answer (60 s) against 30 s fires, with
+# the channel in the webhook and its link; an email rule has no figure and stays ok; a
+# webchat rule on the target in force takes webchat's own target
+status, endpoint, _ = http("POST", URL + "/v1/alert-endpoints", token,
+                           {"url": receiver.url + "/hook", "format": "generic"})
+c.equal(status, 201, "a webhook endpoint")
+rules = {}
+for name, body in (("webchat asa", {"kpi": "asa_s", "threshold": 30, "channel": "webchat"}),
+                   ("email asa", {"kpi": "asa_s", "threshold": 30, "channel": "email"}),
+                   ("webchat target", {"kpi": "service_level_pct", "channel": "webchat"})):
+    status, made, _ = http("POST", URL + "/v1/alert-rules", token,
+                           dict(body, scope="queue:live", window="today", min_sample=1, endpoints=[endpoint["id"]]))
+    c.equal(status, 201, f"rule {name}")
+    rules[name] = made["id"]
+c.equal(http("POST", URL + "/v1/alert-rules", token, {"scope": "queue:live", "kpi": "asa_s", "threshold": 1,
+                                                       "channel": "telex"})[0], 422, "a rule on an unknown channel")
+states = {}
+for _ in range(150):
+    states = {a["rule"]: a for a in get("/v1/alerts")["alerts"]}
+    if all(states.get(i, {}).get("evaluated_at") for i in rules.values()) and \
+            states[rules["webchat asa"]]["state"] == "firing":
+        break
+    time.sleep(0.2)
+c.equal((states[rules["webchat asa"]]["state"], states[rules["webchat asa"]]["value"],
+         states[rules["webchat asa"]]["channel"]), ("firing", 60, "webchat"), "the webchat rule fires on webchat's figure")
+c.equal((states[rules["email asa"]]["state"], states[rules["email asa"]]["value"]), ("ok", None),
+        "the email rule has no figure")
+c.equal((states[rules["webchat target"]]["threshold"], states[rules["webchat target"]]["state"]), (100.5, "firing"),
+        "a webchat rule on the target in force takes webchat's target")
+hooks = []
+for _ in range(100):
+    hooks = [json.loads(r["body"]) for r in receiver.requests("/hook")]
+    if any(h["data"]["rule"] == rules["webchat asa"] for h in hooks):
+        break
+    time.sleep(0.1)
+fired = next((h for h in hooks if h["data"]["rule"] == rules["webchat asa"]), {"data": {}})
+c.equal((fired["data"].get("scope"), fired["data"].get("channel"), fired["data"].get("link")),
+        ("queue:live", "webchat", "https://ccm.example.gov.uk/?scope=queue%3Alive&channel=webchat"),
+        "the webhook names the channel, and its link opens that channel's wallboard")
+
 c.equal(daemon.stop(), 0, "daemon exit code")
+receiver.stop()
 pg.stop()
 c.finish()

@@ -6,6 +6,7 @@
  * around its target for an hour that fires and resolves only as the margin says.
  */
 #include "alert.h"
+#include "event.h"
 
 #include <stdlib.h>
 
@@ -55,8 +56,21 @@ static void test_rule_parse(void)
     CHECK(opening_hours_is_open(&rule.hours, 1, 8 * 60 + 30));
     CHECK(!opening_hours_is_open(&rule.hours, 0, 12 * 60));
 
+    /* One channel's figure; none given: every channel. */
+    CHECK_INT(parse("{\"scope\": \"tenant\", \"kpi\": \"asa_s\", \"channel\": \"webchat\"}", &rule,
+                    &error),
+              0);
+    CHECK_INT(rule.channel, EVENT_CHANNEL_WEBCHAT);
+    CHECK_INT(
+        parse("{\"scope\": \"tenant\", \"kpi\": \"asa_s\", \"channel\": \"fax\"}", &rule, &error),
+        -1);
+    CHECK_INT(parse("{\"scope\": \"tenant\", \"kpi\": \"asa_s\", \"channel\": 2}", &rule, &error),
+              -1);
+    CHECK_INT(parse("{\"scope\": \"tenant\", \"kpi\": \"satisfied_pct\"}", &rule, &error), -1);
+
     /* Defaults: today, the target in force, no wait, no margin, 10 contacts, once. */
     CHECK_INT(parse("{\"scope\": \"tenant\", \"kpi\": \"asa_s\"}", &rule, &error), 0);
+    CHECK_INT(rule.channel, -1);
     CHECK_INT(rule.window, ALERT_WINDOW_TODAY);
     CHECK(!rule.has_threshold);
     CHECK_INT(rule.for_s, 0);

@@ -218,6 +218,29 @@ static void test_payloads(void)
               n.link);
     json_decref(body);
     free(text);
+
+    /* A rule on one channel: the generic body says which; people read it in the scope. */
+    n.channel = "webchat";
+    text = alert_payload_render(&n, ALERT_FORMAT_GENERIC);
+    body = json_loads(text, 0, NULL);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(body, "data"), "channel")),
+              "webchat");
+    CHECK_STR(json_string_value(json_object_get(json_object_get(body, "data"), "scope")),
+              "queue:bins");
+    json_decref(body);
+    free(text);
+    text = alert_payload_render(&n, ALERT_FORMAT_SLACK);
+    body = json_loads(text, 0, NULL);
+    CHECK_STR(json_string_value(json_object_get(body, "text")),
+              "Firing: Abandons: asa_s 100 s (threshold 10 s) on queue:bins (webchat), rolling-1h");
+    json_decref(body);
+    free(text);
+    n.channel = "";
+    text = alert_payload_render(&n, ALERT_FORMAT_GENERIC);
+    body = json_loads(text, 0, NULL);
+    CHECK(json_object_get(json_object_get(body, "data"), "channel") == NULL);
+    json_decref(body);
+    free(text);
     CHECK_INT(alert_format_from_name("teams"), ALERT_FORMAT_TEAMS);
     CHECK_INT(alert_format_from_name("email"), -1);
 }
