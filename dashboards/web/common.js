@@ -144,6 +144,20 @@ const ccm = {
   statusText: { green: "✓ On target", amber: "▲ Near target", red: "✗ Off target", none: "No target" },
   statusSymbol: { green: "✓", amber: "▲", red: "✗", none: "" },
 
+  // Status beside a figure as a symbol (with its words as a tooltip) and the words for
+  // screen readers; colour comes from the cell's class.
+  appendStatus(cell, status) {
+    if (!ccm.statusSymbol[status]) return;
+    const mark = document.createElement("span");
+    mark.className = "mark";
+    mark.textContent = " " + ccm.statusSymbol[status];
+    mark.title = ccm.statusText[status];
+    const words = document.createElement("span");
+    words.className = "visually-hidden";
+    words.textContent = " " + ccm.statusText[status].slice(2);
+    cell.append(mark, words);
+  },
+
   scopeLabel(scope) {
     if (scope === "tenant") return "Whole centre";
     const [kind, name] = [scope.slice(0, scope.indexOf(":")), scope.slice(scope.indexOf(":") + 1)];

@@ -50,16 +50,7 @@ function figureCell(row, key, figure, kind, column) {
   td.dataset.value = figure.value === null ? "" : figure.value;
   td.dataset.status = status;
   td.textContent = ccm.format(key, figure.value);
-  if (ccm.statusSymbol[status]) {
-    const mark = document.createElement("span");
-    mark.className = "mark";
-    mark.textContent = " " + ccm.statusSymbol[status];
-    mark.title = ccm.statusText[status];
-    const words = document.createElement("span");
-    words.className = "visually-hidden";
-    words.textContent = " " + ccm.statusText[status].slice(2);
-    td.append(mark, words);
-  }
+  ccm.appendStatus(td, status);
 }
 
 function columnLabel(key) {

@@ -25,16 +25,7 @@ function actualCell(row, key, figure) {
   td.dataset.value = value === null || value === undefined ? "" : value;
   td.dataset.status = status;
   td.textContent = ccm.format(key, value);
-  if (ccm.statusSymbol[status]) {
-    const mark = document.createElement("span");
-    mark.className = "mark";
-    mark.textContent = " " + ccm.statusSymbol[status];
-    mark.title = ccm.statusText[status];
-    const words = document.createElement("span");
-    words.className = "visually-hidden";
-    words.textContent = " " + ccm.statusText[status].slice(2);
-    td.append(mark, words);
-  }
+  ccm.appendStatus(td, status);
   if (figure && figure.provisional) td.dataset.provisional = "true";
   return td;
 }

@@ -4,31 +4,10 @@
 // compare with the API: every cell of the FY table (value, text shown, status) and of
 // the ageing table, the column headings, axe-core's WCAG 2.1 A/AA violations in light
 // and dark themes, and the order Tab visits the controls. Screenshots in OUTDIR.
-import { chromium } from "playwright-core";
-import { createRequire } from "node:module";
+import { openSession } from "./session.mjs";
 
 const [url, token, outdir, path] = process.argv.slice(2);
-const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
-const browser = await chromium.launch({
-  executablePath: process.env.CCM_CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox"],
-});
-const result = { errors: [], screenshots: [] };
-const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, bypassCSP: true });
-const page = await context.newPage();
-page.on("pageerror", (error) => result.errors.push(error.message));
-page.on("console", (message) => {
-  if (message.type() === "error") result.errors.push(message.text());
-});
-const ready = () => page.waitForSelector("body[data-ready]", { timeout: 15000 });
-const audit = async () => {
-  await page.addScriptTag({ path: axePath });
-  return page.evaluate(async () => {
-    const report = await axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] });
-    return report.violations.map((v) => ({ id: v.id, help: v.help,
-                                           nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
-  });
-};
+const { browser, page, result, ready, audit } = await openSession();
 
 try {
   await page.goto(url + path);

@@ -8,27 +8,10 @@
 //   A/AA violations in light and dark themes;
 // - keyboard: the order Tab visits controls, and a change of scope made with keys only;
 // - screenshots: each page at 1920x1080 and 1280x800, light and dark.
-import { chromium } from "playwright-core";
-import { createRequire } from "node:module";
+import { openSession } from "./session.mjs";
 
 const [url, token, outdir, monthPath, yearPath, otherScope] = process.argv.slice(2);
-const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
-const browser = await chromium.launch({
-  executablePath: process.env.CCM_CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox"],
-});
-const result = { errors: [], screenshots: [] };
-
-// axe-core is injected as a script: bypassCSP lets it past the pages' policy
-// (which allows only same-origin scripts) in the audit context only.
-const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, bypassCSP: true });
-const page = await context.newPage();
-page.on("pageerror", (error) => result.errors.push(error.message));
-page.on("console", (message) => {
-  if (message.type() === "error") result.errors.push(message.text());
-});
-
-const ready = () => page.waitForSelector("body[data-ready]", { timeout: 15000 });
+const { browser, context, page, result, ready, audit } = await openSession();
 
 // What each page shows, read from the DOM.
 const readMonth = () => page.evaluate(() => ({
@@ -68,16 +51,6 @@ await context.addInitScript(() => {
     }]));
 });
 
-const audit = async () => {
-  await page.addScriptTag({ path: axePath });
-  const found = await page.evaluate(async () => {
-    const report = await axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"],
-                                              rules: { "color-contrast": { enabled: true } } });
-    return report.violations.map((v) => ({ id: v.id, help: v.help,
-                                           nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
-  });
-  return found;
-};
 
 try {
   // No token: the token form, nothing else.

@@ -1,14 +1,11 @@
 // print.mjs: Debian's chromium, headless, prints a page of a real ccmetricsd to PDF
 // as a browser's "Save as PDF" would (the page's own @page rules: A4 landscape).
 // Usage: node print.mjs URL TOKEN OUT.pdf ; prints {"pages": N} (from the PDF).
-import { chromium } from "playwright-core";
 import { readFileSync } from "node:fs";
+import { launch } from "./session.mjs";
 
 const [url, token, out] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CCM_CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox"],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage();
   await page.setExtraHTTPHeaders({ Authorization: "Bearer " + token });

@@ -4,18 +4,13 @@
 // took to show, the screenshots written, and whether the page came back by itself after
 // the daemon restarted: it prints "restart now" and waits for a line on stdin, which
 // test_wallboard.py sends once a new daemon listens on the same address.
-import { chromium } from "playwright-core";
 import { createInterface } from "node:readline";
-import { createRequire } from "node:module";
+import { auditPage, launch } from "./session.mjs";
 
 const [url, token, outdir, ...scopes] = process.argv.slice(2);
 const query = scopes.map((s) => "scope=" + encodeURIComponent(s)).join("&");
-const browser = await chromium.launch({
-  executablePath: process.env.CCM_CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox"],
-});
+const browser = await launch();
 const result = { page: {}, api: {}, screenshots: [], violations: {} };
-const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 try {
   // bypassCSP lets axe-core (injected as a script) past the pages' same-origin policy.
   const page = await browser.newPage({ viewport: { width: 1920, height: 1080 }, bypassCSP: true });
@@ -71,10 +66,7 @@ try {
         // A page load with the token saved: every tile live, measured by the page.
         result.ready_ms = Math.max(result.ready_ms || 0,
                                    Number(await page.evaluate(() => document.body.dataset.readyMs)));
-        await page.addScriptTag({ path: axePath });
-        result.violations[theme] = await page.evaluate(async () =>
-          (await axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }))
-            .violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) })));
+        result.violations[theme] = await auditPage(page);
       }
     }
   }
