@@ -120,6 +120,13 @@ try {
   result.monthChannel = await readMonth();
   result.monthChannel.picked = await page.getByLabel("Channel").inputValue();
 
+  // The wallboard of one channel: its stream is accepted (the tile goes live) and the
+  // tile names the channel.
+  await page.goto(url + "/?scope=tenant&channel=phone");
+  await page.waitForFunction(() =>
+    document.querySelector(".tile [data-state]")?.textContent === "live", null, { timeout: 15000 });
+  result.wallboardChannel = await page.evaluate(() => document.querySelector(".tile h2").textContent);
+
   // Screenshots of each page, as a screen shows it.
   for (const [name, path] of [["month", monthPath], ["year", yearPath]]) {
     for (const [width, height] of [[1920, 1080], [1280, 800]]) {

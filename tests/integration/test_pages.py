@@ -258,6 +258,7 @@ channel_month = result.get("monthChannel", {})
 c.equal(channel_month.get("picked"), "phone", "the channel picker shows the page's channel")
 c.equal(channel_month.get("heading"), "July 2025 · Whole centre · Phone", "the heading names the channel")
 check_month(channel_month, "tenant", MONTH, channel="phone")
+c.equal(result.get("wallboardChannel"), "Whole centre · Phone", "the wallboard of one channel goes live and says which")
 for view in ("month", "year"):
     for theme in ("light", "dark"):
         violations = result.get(view, {}).get("violations", {}).get(theme)
