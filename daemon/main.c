@@ -422,11 +422,13 @@ done:
      * callbacks still reach ingest, the live view, the sweeper and HTTP
      * requests), and only then go the owners of those callbacks. */
     live_free(server.live);
-    publisher_free(server.publisher);
-    export_worker_free(server.exports);   /* answers the workbooks in flight */
-    webhook_sender_free(server.webhooks); /* transfers in flight: their leases expire */
+    export_worker_free(server.exports); /* answers the workbooks in flight */
     db_pool_free(server.writer);
     db_pool_free(server.readers);
+    /* After the pools: their last callbacks (claims, records, publishing) still reach
+     * these, and see the daemon shutting down. */
+    publisher_free(server.publisher);
+    webhook_sender_free(server.webhooks); /* transfers in flight: their leases expire */
     ingest_free(server.ingest);
     lifecycle_sweeper_free(server.lifecycle);
     repeat_finalizer_free(server.repeat);
