@@ -60,20 +60,12 @@ static void api_admin_call_free(struct api_admin_call *admin)
     free(admin);
 }
 
-static void api_admin_reply_db_error(struct http_call *call, const struct db_result *result)
-{
-    if (result->connection_failed)
-        http_reply_error(call, 503, "database_unavailable",
-                         "the database is not reachable; nothing was changed, retry later", NULL);
-    else
-        http_reply_error(call, 500, "storage_failed", "the change could not be stored", NULL);
-}
-
 static void api_admin_on_stored(const struct db_result *result, void *user_data)
 {
     struct api_admin_call *admin = user_data;
     if (!result->ok) {
-        api_admin_reply_db_error(admin->call, result);
+        http_reply_db_failure(admin->call, result, "storage_failed",
+                              "the change could not be stored");
     } else {
         http_reply_json(admin->call, 200, json_incref(admin->echo));
     }
@@ -268,7 +260,8 @@ static void api_admin_on_queue(const struct db_result *result, void *user_data)
     PGresult *rows;
 
     if (!result->ok) {
-        api_admin_reply_db_error(admin->call, result);
+        http_reply_db_failure(admin->call, result, "query_failed",
+                              "the settings could not be read");
         api_admin_call_free(admin);
         return;
     }
@@ -368,7 +361,7 @@ static void api_admin_on_queue_list(const struct db_result *result, void *user_d
     PGresult *rows;
 
     if (!result->ok) {
-        api_admin_reply_db_error(call, result);
+        http_reply_db_failure(call, result, "query_failed", "the queues could not be read");
         return;
     }
     queues = json_array();
@@ -565,7 +558,7 @@ static void api_admin_on_targets(const struct db_result *result, void *user_data
     PGresult *rows;
 
     if (!result->ok) {
-        api_admin_reply_db_error(admin->call, result);
+        http_reply_db_failure(admin->call, result, "query_failed", "the targets could not be read");
         api_admin_call_free(admin);
         return;
     }
@@ -708,7 +701,7 @@ static void api_admin_on_settings(const struct db_result *result, void *user_dat
 {
     struct http_call *call = user_data;
     if (!result->ok || PQntuples(result->results[0]) != 1) {
-        api_admin_reply_db_error(call, result);
+        http_reply_db_failure(call, result, "query_failed", "the settings could not be read");
         return;
     }
     PGresult *row = result->results[0];

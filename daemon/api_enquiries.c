@@ -26,6 +26,7 @@
 #include "enquiry.h"
 #include "enquiry_export.h"
 #include "http.h"
+#include "ingest.h"
 #include "item_errors.h"
 #include "period.h"
 #include "server.h"
@@ -37,18 +38,6 @@
     "unit, (extract(epoch FROM opened_at) * 1000000)::bigint,"                                     \
     " (extract(epoch FROM delay_advised_at) * 1000000)::bigint,"                                   \
     " (extract(epoch FROM closed_at) * 1000000)::bigint"
-
-static void api_enquiries_db_error(struct http_call *call, const struct db_result *result,
-                                   const char *what)
-{
-    char message[160];
-    snprintf(message, sizeof message, "%s; nothing was changed", what);
-    if (result->connection_failed)
-        http_reply_error(call, 503, "database_unavailable",
-                         "the database is not reachable; retry later", NULL);
-    else
-        http_reply_error(call, 500, "query_failed", message, NULL);
-}
 
 static int64_t api_enquiries_int(PGresult *result, int row, int column)
 {
@@ -80,7 +69,7 @@ static void api_enquiries_on_stored(const struct db_result *result, void *user_d
     PGresult *counts;
 
     if (!result->ok) {
-        api_enquiries_db_error(post->call, result, "the enquiries could not be stored");
+        ingest_reply_failure(post->call, result, "enquiries");
         free(post);
         return;
     }
@@ -95,22 +84,17 @@ static void api_enquiries_on_stored(const struct db_result *result, void *user_d
 
 void api_enquiries_post(struct http_call *call)
 {
-    size_t length, limit = call->server->config->max_body_bytes;
-    const char *body = http_body(call, &length);
-    enum event_body_format format = item_errors_body_format(http_content_type(call));
+    size_t length;
+    const char *body;
+    enum event_body_format format;
     struct enquiry_batch batch;
     struct api_enquiries_post *post;
     struct db_statement statement = {0};
     char message[300], *items;
     int rc;
 
-    if (length > limit) {
-        snprintf(message, sizeof message,
-                 "the body is %zu bytes; the limit is %zu bytes: split it into several requests",
-                 length, limit);
-        http_reply_error(call, 413, "body_too_large", message, NULL);
+    if (ingest_body(call, &body, &length, &format))
         return;
-    }
     enquiry_batch_init(&batch);
     rc = enquiry_parse_body(&batch, body, length, format);
     if (rc != 0) {
@@ -177,7 +161,7 @@ static void api_enquiries_on_holidays(const struct db_result *result, void *user
     const char *method = call->method_name;
 
     if (!result->ok) {
-        api_enquiries_db_error(call, result, "the holidays could not be stored");
+        http_reply_db_failure(call, result, "storage_failed", "the holidays could not be stored");
         return;
     }
     if (result->result_count == 1) {
@@ -264,7 +248,7 @@ static void api_enquiries_on_settings(const struct db_result *result, void *user
 {
     struct http_call *call = user_data;
     if (!result->ok) {
-        api_enquiries_db_error(call, result, "the settings could not be stored");
+        http_reply_db_failure(call, result, "storage_failed", "the settings could not be stored");
         return;
     }
     http_reply_json(call, 200,
@@ -462,7 +446,8 @@ static void api_enquiries_on_rows(const struct db_result *result, void *user_dat
     struct api_enquiries_read *read = user_data;
 
     if (!result->ok)
-        api_enquiries_db_error(read->call, result, "the enquiries could not be read");
+        http_reply_db_failure(read->call, result, "query_failed",
+                              "the enquiries could not be read");
     else if (read->view == API_ENQUIRIES_KPIS)
         api_enquiries_reply_kpis(read, result->results[0]);
     else
@@ -521,7 +506,7 @@ static void api_enquiries_on_calendar(const struct db_result *result, void *user
     char from[32], to[32];
 
     if (!result->ok) {
-        api_enquiries_db_error(call, result, "the calendar could not be read");
+        http_reply_db_failure(call, result, "query_failed", "the calendar could not be read");
         api_enquiries_read_free(read);
         return;
     }
@@ -663,7 +648,7 @@ static void api_enquiries_on_ageing(const struct db_result *result, void *user_d
 
     if (!result->ok) {
         json_decref(units);
-        api_enquiries_db_error(call, result, "the enquiries could not be read");
+        http_reply_db_failure(call, result, "query_failed", "the enquiries could not be read");
         free(ageing);
         return;
     }

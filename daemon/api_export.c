@@ -289,11 +289,7 @@ void export_worker_free(struct export_worker *worker)
 
 static void api_export_reply_db_error(struct http_call *call, const struct db_result *result)
 {
-    if (result->connection_failed)
-        http_reply_error(call, 503, "database_unavailable",
-                         "the database is not reachable; retry later", NULL);
-    else
-        http_reply_error(call, 500, "query_failed", "the export could not be read", NULL);
+    http_reply_db_failure(call, result, "query_failed", "the export could not be read");
 }
 
 static void api_export_on_result(const struct db_result *result, void *user_data)

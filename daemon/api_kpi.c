@@ -373,11 +373,7 @@ static void api_kpi_on_result(const struct db_result *result, void *user_data)
     json_t *body;
 
     if (!result->ok) {
-        if (result->connection_failed)
-            http_reply_error(call, 503, "database_unavailable",
-                             "the database is not reachable; retry later", NULL);
-        else
-            http_reply_error(call, 500, "query_failed", "the figures could not be read", NULL);
+        http_reply_db_failure(call, result, "query_failed", "the figures could not be read");
         api_kpi_query_free(query);
         return;
     }

@@ -48,9 +48,7 @@ static void api_reasons_on_result(const struct db_result *result, void *user_dat
     struct http_call *call = query->call;
 
     if (!result->ok) {
-        http_reply_error(call, result->connection_failed ? 503 : 500,
-                         result->connection_failed ? "database_unavailable" : "query_failed",
-                         "the reasons could not be read", NULL);
+        http_reply_db_failure(call, result, "query_failed", "the reasons could not be read");
         free(query);
         return;
     }

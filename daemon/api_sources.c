@@ -154,13 +154,7 @@ static void api_connect_on_stored(const struct db_result *result, void *user_dat
     size_t changed = 0, unchanged = 0;
 
     if (!result->ok) {
-        if (result->connection_failed)
-            http_reply_error(call, 503, "database_unavailable",
-                             "the database is not reachable; nothing was stored, retry later",
-                             NULL);
-        else
-            http_reply_error(call, 500, "storage_failed",
-                             "the records could not be stored; nothing was stored", NULL);
+        ingest_reply_failure(call, result, "records");
         api_connect_request_free(request);
         return;
     }

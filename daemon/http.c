@@ -30,6 +30,7 @@
 #include "api_metrics.h"
 #include "rate_limit.h"
 #include "dashboards.h"
+#include "db.h"
 #include "live.h"
 #include "log.h"
 #include "server.h"
@@ -512,4 +513,20 @@ int http_start(struct server *server, struct ccm_error *error)
             server->port = ntohs(((struct sockaddr_in6 *)&address)->sin6_port);
     }
     return 0;
+}
+
+void http_reply_db_failure(struct http_call *call, const struct db_result *result, const char *code,
+                           const char *message)
+{
+    if (result->connection_failed)
+        http_reply_error(call, 503, "database_unavailable",
+                         "the database is not reachable; retry later", NULL);
+    else if (result->sqlstate &&
+             (strncmp(result->sqlstate, "53", 2) == 0 || strncmp(result->sqlstate, "57P", 3) == 0))
+        http_reply_error(call, 503, "database_unavailable",
+                         "the database cannot serve now (out of disk space or another resource); "
+                         "retry later",
+                         NULL);
+    else
+        http_reply_error(call, 500, code, message, NULL);
 }

@@ -43,6 +43,12 @@ void http_reply(struct http_call *call, int status);
 void http_reply_json(struct http_call *call, int status, json_t *body);
 
 /* Reply {"error": {"code", "message", "details"}} (details stolen, may be NULL). */
+/* Answers a failed database request: 503 (retry later, with Retry-After) when the database
+ * is unreachable, out of a resource (SQLSTATE class 53: a full disk, memory, connections)
+ * or being stopped (57P), for retrying can help then; else 500 with code and message. */
+struct db_result;
+void http_reply_db_failure(struct http_call *call, const struct db_result *result, const char *code,
+                           const char *message);
 void http_reply_error(struct http_call *call, int status, const char *code, const char *message,
                       json_t *details);
 

@@ -437,21 +437,8 @@ static void ingest_flush(struct ingest *ingest)
 void ingest_reply_failure(struct http_call *call, const struct db_result *result, const char *what)
 {
     char message[160];
-    if (result->connection_failed) {
-        http_reply_error(call, 503, "database_unavailable",
-                         "the database is not reachable; nothing was stored, retry later", NULL);
-    } else if (strncmp(result->sqlstate, "53", 2) == 0 ||
-               strncmp(result->sqlstate, "57P", 3) == 0) {
-        /* insufficient resources (a full disk, out of memory, too many
-         * connections) or an operator stopping the server: worth retrying */
-        http_reply_error(call, 503, "database_unavailable",
-                         "the database cannot store now (out of disk space or another "
-                         "resource); nothing was stored, retry later",
-                         NULL);
-    } else {
-        snprintf(message, sizeof message, "the %s could not be stored; nothing was stored", what);
-        http_reply_error(call, 500, "storage_failed", message, NULL);
-    }
+    snprintf(message, sizeof message, "the %s could not be stored; nothing was stored", what);
+    http_reply_db_failure(call, result, "storage_failed", message);
 }
 
 int ingest_body(struct http_call *call, const char **body, size_t *length,

@@ -240,12 +240,9 @@ static void live_on_snapshot(const struct db_result *result, void *user_data)
     if (query->call) {
         if (snapshot)
             http_reply_json(query->call, 200, snapshot);
-        else if (result->connection_failed)
-            http_reply_error(query->call, 503, "database_unavailable",
-                             "the database is not reachable; retry later", NULL);
         else
-            http_reply_error(query->call, 500, "query_failed", "the live figures could not be read",
-                             NULL);
+            http_reply_db_failure(query->call, result, "query_failed",
+                                  "the live figures could not be read");
         free(query);
         return;
     }
