@@ -28,7 +28,6 @@
 #include "http.h"
 #include "ingest.h"
 #include "ingest_arrays.h"
-#include "live.h"
 #include "log.h"
 #include "queue_log.h"
 #include "server.h"
@@ -163,7 +162,7 @@ static void api_connect_on_stored(const struct db_result *result, void *user_dat
         for (const char *p = mask; *p; p++)
             *p == '1' ? changed++ : unchanged++;
     }
-    live_tenant_changed(call->server->live, call->tenant);
+    ingest_contacts_changed(call->server, call->tenant);
     http_reply_json(call, 200,
                     json_pack("{s:I, s:I, s:I, s:I, s:O}", "accepted", (json_int_t)changed,
                               "unchanged", (json_int_t)unchanged, "not_contacts",

@@ -71,9 +71,10 @@ struct ingest_transaction {
     int attempts;
     struct ingest_tenant_group groups[INGEST_MAX_GROUPS];
     int group_count;
-    struct db_statement statements[DB_MAX_STATEMENTS];
+    struct db_statement statements[INGEST_MAX_GROUPS * 2]; /* cleared on every flush */
     int statement_count;
 };
+_Static_assert(INGEST_MAX_GROUPS * 2 <= DB_MAX_STATEMENTS, "a transaction is one request");
 
 struct ingest {
     struct server *server;
@@ -307,8 +308,7 @@ static void ingest_on_committed(const struct db_result *result, void *user_data)
                 ingest_count_mask(request, lifecycle_mask, lifecycle_mask_length,
                                   &lifecycle_position, request->batch.lifecycle_count);
             }
-            live_tenant_changed(ingest->server->live, group->tenant);
-            alert_evaluator_wake(ingest->server->alerts);
+            ingest_contacts_changed(ingest->server, group->tenant);
         }
         ingest_finish_group(ingest, group, result, answered);
     }
@@ -439,6 +439,12 @@ void ingest_reply_failure(struct http_call *call, const struct db_result *result
     char message[160];
     snprintf(message, sizeof message, "the %s could not be stored; nothing was stored", what);
     http_reply_db_failure(call, result, "storage_failed", message);
+}
+
+void ingest_contacts_changed(struct server *server, const struct tenant *tenant)
+{
+    live_tenant_changed(server->live, tenant);
+    alert_evaluator_wake(server->alerts);
 }
 
 int ingest_body(struct http_call *call, const char **body, size_t *length,

@@ -43,6 +43,11 @@ void ingest_submit(struct http_call *call, struct event_batch *batch, json_t *re
 /* Requests waiting or in flight (for a graceful shutdown). */
 size_t ingest_pending(const struct ingest *ingest);
 
+/* Contacts of a tenant were committed (any source: events, a PBX's records, a followed
+ * file): the live view refreshes and the alert evaluator passes soon. */
+struct tenant;
+void ingest_contacts_changed(struct server *server, const struct tenant *tenant);
+
 /* Shared by every ingest endpoint (events, surveys, enquiries). */
 struct db_result;
 /* The body and its format (NDJSON by Content-Type, else JSON); replies (413 over the

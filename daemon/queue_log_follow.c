@@ -17,7 +17,7 @@
 #include "config.h"
 #include "db.h"
 #include "ingest_arrays.h"
-#include "live.h"
+#include "ingest.h"
 #include "log.h"
 #include "queue_log.h"
 #include "server.h"
@@ -121,7 +121,7 @@ static void follow_on_stored(const struct db_result *result, void *user_data)
     follower->line += follower->chunk_lines;
     follower->stats.commits++;
     if (follower->rows.count > 0)
-        live_tenant_changed(follower->server->live, follower->tenant);
+        ingest_contacts_changed(follower->server, follower->tenant);
     /* A full chunk means more is probably waiting: read on at once. */
     follow_schedule(follower, follower->chunk_bytes >= FOLLOW_CHUNK_BYTES / 2 ? 0 : FOLLOW_POLL_MS);
 }
