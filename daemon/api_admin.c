@@ -210,8 +210,7 @@ void api_queue_put(struct http_call *call)
         int number =
             json_is_string(channel) ? event_channel_from_name(json_string_value(channel)) : -1;
         if (number < 0) {
-            ccm_error_set(&error, "channel must be phone, face_to_face, webchat, email, social "
-                                  "or webform");
+            ccm_error_set(&error, "channel must be " EVENT_CHANNEL_CHOICES);
             goto invalid;
         }
         if (statement.params[3] || statement.params[7]) {
@@ -496,8 +495,8 @@ void api_targets_put(struct http_call *call)
     if (channel && !json_is_null(channel)) {
         if (!json_is_string(channel) || event_channel_from_name(json_string_value(channel)) < 0 ||
             enquiry_kpi) {
-            ccm_error_set(&error, "channel must be phone, face_to_face, webchat, email, social or "
-                                  "webform (and members' enquiry KPIs have none)");
+            ccm_error_set(&error, "channel must be " EVENT_CHANNEL_CHOICES
+                                  " (and members' enquiry KPIs have none)");
             goto invalid;
         }
         snprintf(admin->texts[4], sizeof admin->texts[4], "%s", json_string_value(channel));

@@ -530,7 +530,6 @@ static struct api_kpi_query *api_kpi_query_new(struct http_call *call)
 {
     struct api_kpi_query *query = calloc(1, sizeof *query);
     struct ccm_error error;
-    const char *channel = http_query(call, "channel");
 
     if (!query) {
         http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
@@ -544,16 +543,9 @@ static struct api_kpi_query *api_kpi_query_new(struct http_call *call)
         return NULL;
     }
     scope_format(&query->scope, query->scope_text, sizeof query->scope_text);
-    if (channel) {
-        query->channel = event_channel_from_name(channel);
-        if (query->channel < 0) {
-            http_reply_error(call, 400, "bad_channel",
-                             "channel must be phone, face_to_face, webchat, email, social or "
-                             "webform",
-                             NULL);
-            free(query);
-            return NULL;
-        }
+    if (http_query_channel(call, &query->channel)) {
+        free(query);
+        return NULL;
     }
     return query;
 }

@@ -126,12 +126,7 @@ void api_reasons_get(struct http_call *call)
         free(query);
         return;
     }
-    query->channel = -1;
-    const char *channel = http_query(call, "channel");
-    if (channel && (query->channel = event_channel_from_name(channel)) < 0) {
-        http_reply_error(call, 400, "bad_channel",
-                         "channel must be phone, face_to_face, webchat, email, social or webform",
-                         NULL);
+    if (http_query_channel(call, &query->channel)) {
         free(query);
         return;
     }

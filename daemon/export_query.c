@@ -91,8 +91,7 @@ int export_query_set_channel(struct export_query *query, const char *channel,
 {
     query->channel = event_channel_from_name(channel);
     if (query->channel < 0)
-        return ccm_error_set(error, "channel must be phone, face_to_face, webchat, email, social "
-                                    "or webform");
+        return ccm_error_set(error, "channel must be " EVENT_CHANNEL_CHOICES);
     snprintf(query->channel_text, sizeof query->channel_text, "%d", query->channel);
     return 0;
 }

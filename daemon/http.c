@@ -31,6 +31,7 @@
 #include "rate_limit.h"
 #include "dashboards.h"
 #include "db.h"
+#include "event.h"
 #include "live.h"
 #include "log.h"
 #include "server.h"
@@ -529,4 +530,15 @@ void http_reply_db_failure(struct http_call *call, const struct db_result *resul
                          NULL);
     else
         http_reply_error(call, 500, code, message, NULL);
+}
+
+int http_query_channel(struct http_call *call, int *channel)
+{
+    const char *name = http_query(call, "channel");
+    *channel = name ? event_channel_from_name(name) : -1;
+    if (name && *channel < 0) {
+        http_reply_error(call, 400, "bad_channel", "channel must be " EVENT_CHANNEL_CHOICES, NULL);
+        return -1;
+    }
+    return 0;
 }

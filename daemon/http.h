@@ -43,6 +43,10 @@ void http_reply(struct http_call *call, int status);
 void http_reply_json(struct http_call *call, int status, json_t *body);
 
 /* Reply {"error": {"code", "message", "details"}} (details stolen, may be NULL). */
+/* The optional query parameter channel=: *channel is its enum event_channel, or -1 when
+ * absent (every channel). Replies 400 and returns -1 when it names no channel. */
+int http_query_channel(struct http_call *call, int *channel);
+
 /* Answers a failed database request: 503 (retry later, with Retry-After) when the database
  * is unreachable, out of a resource (SQLSTATE class 53: a full disk, memory, connections)
  * or being stopped (57P), for retrying can help then; else 500 with code and message. */

@@ -504,19 +504,11 @@ void live_free(struct live *live)
 static bool live_parse_scope(struct http_call *call, struct scope *target, int *channel)
 {
     struct ccm_error error;
-    const char *channel_name = http_query(call, "channel");
     if (scope_parse(http_query(call, "scope"), target, &error) != 0) {
         http_reply_error(call, 400, "bad_scope", error.message, NULL);
         return false;
     }
-    *channel = channel_name ? event_channel_from_name(channel_name) : -1;
-    if (channel_name && *channel < 0) {
-        http_reply_error(call, 400, "bad_channel",
-                         "channel must be phone, face_to_face, webchat, email, social or webform",
-                         NULL);
-        return false;
-    }
-    return true;
+    return http_query_channel(call, channel) == 0;
 }
 
 void api_live_get(struct http_call *call)

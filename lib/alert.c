@@ -129,8 +129,8 @@ int alert_rule_parse(struct alert_rule *rule, const json_t *body, struct ccm_err
     if (value && !json_is_null(value) &&
         (!json_is_string(value) ||
          (parsed.channel = event_channel_from_name(json_string_value(value))) < 0))
-        return ccm_error_set(error, "channel must be phone, face_to_face, webchat, email, social "
-                                    "or webform (or absent: every channel)");
+        return ccm_error_set(error, "channel must be " EVENT_CHANNEL_CHOICES
+                                    " (or absent: every channel)");
 
     kpi = json_object_get(body, "kpi");
     if (json_object_get(body, "no_data_minutes")) {

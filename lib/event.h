@@ -148,6 +148,9 @@ int event_parse_body_reference(struct event_batch *batch, const char *body, size
  * Asterisk queue_log's), its strings copied into the batch. 0, or -1 when out of memory. */
 int event_batch_add_lifecycle(struct event_batch *batch, const struct event_lifecycle *event);
 
+/* The channel names, for messages: "channel must be " EVENT_CHANNEL_CHOICES. */
+#define EVENT_CHANNEL_CHOICES "phone, face_to_face, webchat, email, social or webform"
+
 /* Names <-> enums ("phone", "answered", ...); -1 when unknown. */
 int event_channel_from_name(const char *name);
 /*

@@ -111,9 +111,7 @@ static void survey_parse_item(struct survey_batch *batch, json_t *item, long ind
         int channel =
             json_is_string(value) ? event_channel_from_name(json_string_value(value)) : -1;
         if (channel < 0)
-            item_problems_add(&problems, "channel",
-                              "channel must be phone, face_to_face, webchat, email, social or "
-                              "webform");
+            item_problems_add(&problems, "channel", "channel must be " EVENT_CHANNEL_CHOICES);
         else
             response.channel = (enum event_channel)channel;
     }
