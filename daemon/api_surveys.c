@@ -97,9 +97,9 @@ void api_surveys_post(struct http_call *call)
         pg_binary_array_date(&arrays[2], tz_local_day(&call->tenant->tz, response->at_us));
         pg_binary_array_int2(&arrays[3], (int)response->channel);
         pg_binary_array_text(&arrays[4],
-                             response->scope.kind == SCOPE_QUEUE ? response->scope.name : NULL);
+                             response->scope_kind == SCOPE_QUEUE ? response->scope_name : NULL);
         pg_binary_array_text(&arrays[5],
-                             response->scope.kind == SCOPE_SERVICE ? response->scope.name : NULL);
+                             response->scope_kind == SCOPE_SERVICE ? response->scope_name : NULL);
         pg_binary_array_int2(&arrays[6], (int)response->rating);
         if (response->score)
             pg_binary_array_int2(&arrays[7], response->score);

@@ -52,6 +52,16 @@ static int survey_add_error(struct survey_batch *batch, long index, long line, c
     return 0;
 }
 
+/* A copy of text in the batch's arena, or NULL when out of memory. */
+static const char *survey_copy(struct survey_batch *batch, const char *text)
+{
+    size_t length = strlen(text);
+    char *copy = arena_alloc(&batch->arena_internal, length + 1);
+    if (copy)
+        memcpy(copy, text, length + 1);
+    return copy;
+}
+
 /* Check one item; on success append it to the batch. */
 static void survey_parse_item(struct survey_batch *batch, json_t *item, long index, long line)
 {
@@ -86,10 +96,11 @@ static void survey_parse_item(struct survey_batch *batch, json_t *item, long ind
     value = json_object_get(item, "at");
     if (!json_is_string(value) ||
         calendar_parse_rfc3339(json_string_value(value), json_string_length(value), &response.at_us,
-                               NULL) != 0)
+                               NULL) != 0 ||
+        response.at_us < EVENT_INSTANT_MIN_US || response.at_us > EVENT_INSTANT_MAX_US)
         item_problems_add(&problems, "at",
-                          "at is required: an RFC 3339 date-time with an offset, e.g. "
-                          "2026-10-06T09:15:00+01:00");
+                          "at is required: an RFC 3339 date-time with an offset, from 1970 to "
+                          "9998, e.g. 2026-10-06T09:15:00+01:00");
     value = json_object_get(item, "rating");
     if (json_is_string(value)) {
         const char *rating = json_string_value(value);
@@ -116,12 +127,12 @@ static void survey_parse_item(struct survey_batch *batch, json_t *item, long ind
             response.channel = (enum event_channel)channel;
     }
     value = json_object_get(item, "scope");
-    response.scope.kind = SCOPE_TENANT;
+    struct scope scope = {.kind = SCOPE_TENANT};
     if (value && !json_is_null(value)) {
         struct ccm_error error;
         if (!json_is_string(value) ||
             strlen(json_string_value(value)) != json_string_length(value) ||
-            scope_parse(json_string_value(value), &response.scope, &error) != 0)
+            scope_parse(json_string_value(value), &scope, &error) != 0)
             item_problems_add(&problems, "scope",
                               "scope must be tenant, queue:NAME or service:NAME");
     }
@@ -131,15 +142,13 @@ static void survey_parse_item(struct survey_batch *batch, json_t *item, long ind
     }
     if (batch->error_count)
         return; /* nothing will be stored: keep checking, stop collecting */
-    const char *id = json_string_value(json_object_get(item, "id"));
-    size_t id_length = strlen(id);
-    char *copy = arena_alloc(&batch->arena_internal, id_length + 1);
-    if (!copy) {
+    response.scope_kind = scope.kind;
+    response.id = survey_copy(batch, json_string_value(json_object_get(item, "id")));
+    response.scope_name = scope.kind == SCOPE_TENANT ? NULL : survey_copy(batch, scope.name);
+    if (!response.id || (scope.kind != SCOPE_TENANT && !response.scope_name)) {
         survey_add_error(batch, index, line, "", "out of memory");
         return;
     }
-    memcpy(copy, id, id_length + 1);
-    response.id = copy;
     batch->responses[batch->count++] = response;
 }
 
@@ -155,6 +164,10 @@ int survey_parse_body(struct survey_batch *batch, const char *body, size_t lengt
     json_error_t json_error;
     char message[400];
 
+    if (length >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0) { /* a UTF-8 byte order mark */
+        body += 3;
+        length -= 3;
+    }
     if (format == EVENT_BODY_JSON) {
         json_t *document = json_loadb(body, length, JSON_REJECT_DUPLICATES, &json_error);
         if (!document) {
@@ -181,42 +194,45 @@ int survey_parse_body(struct survey_batch *batch, const char *body, size_t lengt
             survey_parse_item(batch, document, 0, -1);
         json_decref(document);
     } else {
-        size_t lines = 1;
-        for (size_t i = 0; i < length; i++)
-            lines += body[i] == '\n';
-        if (lines > SURVEY_MAX_ITEMS + 1) {
+        /* first the items (lines with more than blanks), to refuse too many at once */
+        size_t items = 0;
+        for (size_t start = 0; start < length;) {
+            const char *newline = memchr(body + start, '\n', length - start);
+            size_t end = newline ? (size_t)(newline - body) : length;
+            while (start < end && strchr(" \t\r", body[start]))
+                start++;
+            items += start < end;
+            start = end + 1;
+        }
+        if (items > SURVEY_MAX_ITEMS) {
             snprintf(message, sizeof message, "a request holds 1-%d survey responses",
                      SURVEY_MAX_ITEMS);
             return survey_body_error(batch, message);
         }
-        batch->responses = calloc(lines, sizeof *batch->responses);
+        batch->responses = calloc(items ? items : 1, sizeof *batch->responses);
         if (!batch->responses)
             return survey_body_error(batch, "out of memory");
-        size_t start = 0, items = 0;
         long line = 0;
-        while (start <= length) {
+        for (size_t start = 0; start < length;) {
             const char *newline = memchr(body + start, '\n', length - start);
             size_t end = newline ? (size_t)(newline - body) : length;
             line++;
-            size_t trimmed = end;
-            while (trimmed > start && (body[trimmed - 1] == '\r' || body[trimmed - 1] == ' ' ||
-                                       body[trimmed - 1] == '\t'))
-                trimmed--;
-            if (trimmed > start) {
-                json_t *item =
-                    json_loadb(body + start, trimmed - start, JSON_REJECT_DUPLICATES, &json_error);
-                items++;
+            while (start < end && strchr(" \t\r", body[start]))
+                start++;
+            if (start < end) {
+                json_t *item = json_loadb(body + start, end - start,
+                                          JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &json_error);
                 if (!item) {
-                    snprintf(message, sizeof message, "not JSON: %s (column %d)", json_error.text,
-                             json_error.column);
+                    /* as for events: a line that is not JSON makes the body unreadable */
+                    snprintf(message, sizeof message, "line %ld is not JSON: %s (column %d)", line,
+                             json_error.text, json_error.column);
+                    batch->count = 0;
                     survey_add_error(batch, -1, line, "", message);
-                } else {
-                    survey_parse_item(batch, item, -1, line);
-                    json_decref(item);
+                    return -1;
                 }
+                survey_parse_item(batch, item, -1, line);
+                json_decref(item);
             }
-            if (!newline)
-                break;
             start = end + 1;
         }
         if (items == 0)

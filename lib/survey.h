@@ -27,7 +27,8 @@ struct survey_response {
     const char *id;
     int64_t at_us;
     enum event_channel channel;
-    struct scope scope; /* tenant, queue:NAME or service:NAME */
+    enum scope_kind scope_kind; /* tenant, queue:NAME or service:NAME */
+    const char *scope_name;     /* the NAME (in the batch's arena); NULL for the tenant */
     enum survey_rating rating;
     int score; /* the 1-5 value when the rating was given as one, else 0 */
 };
@@ -48,7 +49,8 @@ void survey_batch_free(struct survey_batch *batch);
  * itself is bad (not JSON, empty, too many items; one error listed). An item is
  * {"id": 1-128 characters, "at": RFC 3339 with offset, "rating": "good"|"average"|
  * "poor" or 1-5, "channel"?: as contacts (default phone), "scope"?: tenant (default),
- * queue:NAME or service:NAME}. Never crashes or leaks on any input.
+ * queue:NAME or service:NAME}. A UTF-8 byte order mark is skipped; an NDJSON line that is
+ * not JSON makes the body bad (-1), as for events. Never crashes or leaks on any input.
  */
 int survey_parse_body(struct survey_batch *batch, const char *body, size_t length,
                       enum event_body_format format);

@@ -30,15 +30,15 @@ static void test_valid(void)
     CHECK_INT(batch.responses[0].rating, SURVEY_GOOD);
     CHECK_INT(batch.responses[0].score, 0);
     CHECK_INT(batch.responses[0].channel, EVENT_CHANNEL_PHONE);
-    CHECK_INT(batch.responses[0].scope.kind, SCOPE_TENANT);
+    CHECK_INT(batch.responses[0].scope_kind, SCOPE_TENANT);
     CHECK_INT(batch.responses[1].rating, SURVEY_AVERAGE);
     CHECK_INT(batch.responses[1].score, 3);
     CHECK_INT(batch.responses[1].channel, EVENT_CHANNEL_WEBCHAT);
-    CHECK_INT(batch.responses[1].scope.kind, SCOPE_QUEUE);
-    CHECK(strcmp(batch.responses[1].scope.name, "council tax") == 0);
+    CHECK_INT(batch.responses[1].scope_kind, SCOPE_QUEUE);
+    CHECK(strcmp(batch.responses[1].scope_name, "council tax") == 0);
     CHECK_INT(batch.responses[0].at_us, batch.responses[1].at_us); /* the same instant */
     CHECK_INT(batch.responses[2].rating, SURVEY_POOR);
-    CHECK_INT(batch.responses[2].scope.kind, SCOPE_SERVICE);
+    CHECK_INT(batch.responses[2].scope_kind, SCOPE_SERVICE);
     CHECK_INT(batch.responses[3].rating, SURVEY_GOOD);
     CHECK_INT(batch.responses[4].rating, SURVEY_POOR);
     CHECK(strcmp(batch.responses[4].id, "e") == 0);
@@ -57,6 +57,26 @@ static void test_valid(void)
               0);
     CHECK_INT(batch.count, 2);
     CHECK_INT(batch.responses[1].rating, SURVEY_AVERAGE);
+    survey_batch_free(&batch);
+}
+
+/* What spreadsheets and PowerShell write: a UTF-8 byte order mark first. */
+static void test_byte_order_mark(void)
+{
+    struct survey_batch batch;
+    CHECK_INT(
+        parse(&batch,
+              "\xEF\xBB\xBF[{\"id\": \"a\", \"at\": \"2026-01-01T00:00:00Z\", \"rating\": 2}]",
+              EVENT_BODY_JSON),
+        0);
+    CHECK_INT(batch.count, 1);
+    survey_batch_free(&batch);
+    CHECK_INT(
+        parse(&batch,
+              "\xEF\xBB\xBF{\"id\": \"a\", \"at\": \"2026-01-01T00:00:00Z\", \"rating\": 2}\n",
+              EVENT_BODY_NDJSON),
+        0);
+    CHECK_INT(batch.count, 1);
     survey_batch_free(&batch);
 }
 
@@ -80,6 +100,7 @@ static void test_invalid(void)
         {"{\"id\": \"a\\u0001\", \"at\": \"2026-01-01T00:00:00Z\", \"rating\": 5}", "id"},
         {"{\"id\": \"a\", \"at\": \"2026-01-01 00:00\", \"rating\": 5}", "at"},
         {"{\"id\": \"a\", \"at\": \"2026-01-01T00:00:00\", \"rating\": 5}", "at"},
+        {"{\"id\": \"a\", \"at\": \"1969-12-31T23:59:59Z\", \"rating\": 5}", "at"},
         {"{\"id\": \"a\", \"at\": \"2026-01-01T00:00:00Z\", \"rating\": 0}", "rating"},
         {"{\"id\": \"a\", \"at\": \"2026-01-01T00:00:00Z\", \"rating\": 6}", "rating"},
         {"{\"id\": \"a\", \"at\": \"2026-01-01T00:00:00Z\", \"rating\": 4.5}", "rating"},
@@ -121,7 +142,8 @@ static void test_invalid(void)
     CHECK_INT(parse(&batch,
                     "{\"id\": \"x\", \"at\": \"2026-01-01T00:00:00Z\", \"rating\": 1}\n{oops\n",
                     EVENT_BODY_NDJSON),
-              1);
+              -1); /* as for events: a line that is not JSON is a bad body (400), not a bad item */
+    CHECK_INT(batch.count, 0);
     CHECK_INT(batch.error_count, 1);
     CHECK_INT(batch.errors[0].line, 2);
     CHECK_INT(batch.errors[0].index, -1);
@@ -131,6 +153,7 @@ static void test_invalid(void)
 void unit_main(void)
 {
     test_valid();
+    test_byte_order_mark();
     test_scores();
     test_invalid();
 }
