@@ -82,6 +82,7 @@ static void enquiry_add_error(struct enquiry_parser *parser, long index, long li
         e->line = line;
         snprintf(e->field, sizeof e->field, "%s", field ? field : "");
         snprintf(e->message, sizeof e->message, "%s", message);
+        utf8_sanitize(e->message); /* jansson's messages quote the input, cut anywhere */
     }
     batch->error_count++;
 }

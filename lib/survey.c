@@ -49,6 +49,7 @@ static int survey_add_error(struct survey_batch *batch, long index, long line, c
     error->line = line;
     snprintf(error->field, sizeof error->field, "%s", field ? field : "");
     snprintf(error->message, sizeof error->message, "%s", message);
+    utf8_sanitize(error->message); /* jansson's messages quote the input, cut anywhere */
     return 0;
 }
 

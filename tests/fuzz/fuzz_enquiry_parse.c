@@ -41,7 +41,8 @@ static void fuzz_body(const char *text, size_t size, enum event_body_format form
         json_decref(items);
     }
     for (size_t i = 0; i < batch.error_count && i < ENQUIRY_MAX_ERRORS; i++)
-        check(strlen(batch.errors[i].message) < sizeof batch.errors[i].message, "message bounded");
+        check_text(batch.errors[i].message, sizeof batch.errors[i].message,
+                   "a message is valid UTF-8 (it quotes the input)");
     enquiry_batch_free(&batch);
 }
 

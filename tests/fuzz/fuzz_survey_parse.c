@@ -31,6 +31,9 @@ static void fuzz_body(const char *text, size_t size, enum event_body_format form
         check(r->score == 0 || survey_rating_from_score(r->score) == r->rating, "score agrees");
         check(event_channel_name(r->channel) != NULL, "a known channel");
     }
+    for (size_t i = 0; i < batch.error_count && i < EVENT_MAX_ERRORS; i++)
+        check_text(batch.errors[i].message, sizeof batch.errors[i].message,
+                   "a message is valid UTF-8 (it quotes the input)");
     survey_batch_free(&batch);
 }
 

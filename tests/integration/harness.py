@@ -9,6 +9,7 @@ real HTTP. No mocks. Used by every tests/integration/test_*.py.
 - http(): JSON over urllib; returns (status, parsed body, headers).
 """
 import atexit
+from decimal import ROUND_HALF_UP, Decimal
 import json
 import os
 import pwd
@@ -272,6 +273,19 @@ def write_config(text):
     with open(path, "w") as f:
         f.write(text)
     return path
+
+
+def half_away(value, decimals):
+    """The KPI definitions' display rounding: half away from zero on the decimal figure, so
+    a tie stored just under it in binary (12.35 is 12.3499... as a double) rounds as the
+    tie it stands for (lib/kpi.c kpi_round_half_away)."""
+    exact = Decimal(value).quantize(Decimal(1).scaleb(-decimals - 9), ROUND_HALF_UP)
+    return exact.quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+
+
+def shown_places(value, decimals):
+    """A figure as exports show it, to `decimals` places (half_away)."""
+    return str(half_away(value, decimals))
 
 
 def url_with(base, path, **params):

@@ -39,7 +39,9 @@ try:
     during = [(s, status) for s, _, status, _ in log if s > full_at + 1]
     c.check(during and any(status != 200 for _, status in during), f"errors while the disk is full ({len(during)} answers)")
     c.check({status for _, status in during} <= {200, 503, None},
-            f"503 with Retry-After (retryable), nothing else ({ {st for _, st in during} })")
+            f"503 (retryable), nothing else ({ {st for _, st in during} })")
+    c.check(all(retry for s, _, status, retry in log if s > full_at + 1 and status == 503),
+            "every 503 says Retry-After")
     load.more.clear()  # no new batches: the ones waiting are retried until stored
     os.remove(filler)
     freed_at = time.time()

@@ -17,7 +17,7 @@ import random
 import urllib.request
 from zoneinfo import ZoneInfo
 
-from harness import Checks, Daemon, Postgres, http, url_with
+from harness import Checks, Daemon, Postgres, http, shown_places, url_with
 
 c = Checks("enquiries")
 pg = Postgres()
@@ -306,7 +306,9 @@ for scope in scopes:
 c.check({"green", "red"} <= statuses_seen, f"statuses seen: {statuses_seen}")
 # The edge cases land where their due dates say.
 april = expected("unit:Revenues", D(2026, 4, 1), D(2026, 5, 1))
-c.check(april["items_due"] >= 4, "the Easter enquiries are due in April")
+c.check(april["items_due"] >= 4, "the Easter enquiries are due in April (the fixture)")
+c.equal(http("GET", url_with(URL, "/v1/enquiries/kpis", scope="unit:Revenues", period="2026-04"),
+             reader)[1]["kpis"]["items_due"]["value"], april["items_due"], "and the daemon counts them there")
 c.equal(judge(enquiries[0], holidays)[0], D(2026, 4, 13), "Easter due date (Python)")
 for bad in ({"scope": "queue:bins", "period": "2026-10"}, {"scope": "unit:", "period": "2026-10"},
             {"scope": "tenant", "period": "2026-13"}, {"scope": "tenant"}):
@@ -338,7 +340,7 @@ for scope in scopes:
     c.equal(csv_cells[(scope, "Items due", "Actual")][-1], str(want["items_due"]), f"CSV {scope} items due")
     pct = want["responded_in_time_pct"]
     c.equal(csv_cells[(scope, "Responded in time %", "Actual")][-1],
-            "" if pct is None else "%.1f" % (int(pct * 10 + 0.5) / 10), f"CSV {scope} responded %")
+            "" if pct is None else shown_places(pct, 1), f"CSV {scope} responded %")
 c.equal(csv_cells[("tenant", "Responded in time %", "Target")][:7], ["95.0"] * 6 + ["70.0"], "CSV targets by month")
 c.check(headers.get("Content-Type", "").startswith("text/csv"), "CSV content type")
 # the printable HTML: every unit's table, each Actual cell the CSV's figure (plus its
@@ -472,7 +474,6 @@ c.equal(body["kpis"]["items_due"]["value"], 0, "tenants are isolated")
 # ---- the page, in Debian's chromium: every figure shown equals the API's ----
 import os
 import subprocess
-from decimal import ROUND_HALF_UP, Decimal
 
 BROWSER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "browser")
 ARTEFACTS = os.path.join(os.environ.get("CCM_BUILD_DIR", os.getcwd()), "test-artefacts")
@@ -492,7 +493,7 @@ def shown(key, value):
     if value is None:
         return "–"
     if key.endswith("_pct"):
-        return str(Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)) + "%"
+        return shown_places(value, 1) + "%"
     return f"{value:,}"
 
 

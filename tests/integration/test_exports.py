@@ -20,11 +20,10 @@ import time
 import urllib.request
 import xml.etree.ElementTree as ET
 import zipfile
-from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from harness import (DAEMON, Checks, Daemon, Postgres, Receiver, http, post_events, temp_dir,
-                     url_with, wait_until, write_config)
+from harness import (DAEMON, Checks, Daemon, Postgres, Receiver, http, post_events, shown_places,
+                     temp_dir, url_with, wait_until, write_config)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BROWSER = os.path.join(HERE, "..", "browser")
@@ -148,9 +147,7 @@ def shown(kpi, value):
     """As published: percentages to one place, seconds and counts whole, half away from 0."""
     if value is None:
         return ""
-    places = 1 if kpi.endswith("_pct") else 0
-    exact = Decimal(value).quantize(Decimal(1).scaleb(-places - 9), ROUND_HALF_UP)
-    return str(exact.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP))
+    return shown_places(value, 1 if kpi.endswith("_pct") else 0)
 
 
 KPIS = ["offered", "answered_pct", "abandoned_pct", "service_level_pct", "asa_s", "aht_s",

@@ -12,10 +12,9 @@ import datetime
 import json
 import os
 import subprocess
-from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from harness import Checks, Daemon, Postgres, get_kpis, http, post_events, url_with
+from harness import Checks, Daemon, Postgres, get_kpis, half_away, http, post_events, url_with
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BROWSER = os.path.join(HERE, "..", "browser")
@@ -106,13 +105,6 @@ node = subprocess.run(["node", "pages.mjs", URL, reader, ARTEFACTS, month_path, 
                       cwd=BROWSER, capture_output=True, text=True, timeout=300)
 c.equal(node.returncode, 0, f"chromium run ({node.stderr[-1500:]})")
 result = json.loads(node.stdout.strip().splitlines()[-1]) if node.returncode == 0 else {}
-
-
-def half_away(value, decimals):
-    """Half away from zero on the decimal figure: a tie stored just under it in binary
-    (12.35 is 12.3499... as a double) counts as the tie it stands for."""
-    exact = Decimal(value).quantize(Decimal(1).scaleb(-decimals - 9), ROUND_HALF_UP)
-    return exact.quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
 
 
 def shown(key, value):
