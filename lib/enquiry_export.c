@@ -289,14 +289,10 @@ void enquiry_table_html(const struct enquiry_table *table, const char *title,
              "</style>\n</head>\n<body>\n<h1>");
     export_html_escape(out, title);
     text_buffer_printf(out,
-                       "</h1>\n<p>Members' enquiries by the month they fall due (the %d%s working "
-                       "day after they were opened), financial year %d-%02d.</p>\n",
-                       table->due_working_days,
-                       table->due_working_days == 1   ? "st"
-                       : table->due_working_days == 2 ? "nd"
-                       : table->due_working_days == 3 ? "rd"
-                                                      : "th",
-                       table->fy, (table->fy + 1) % 100);
+                       "</h1>\n<p>Members' enquiries by the month they fall due (%d working "
+                       "day%s after they were opened), financial year %d-%02d.</p>\n",
+                       table->due_working_days, table->due_working_days == 1 ? "" : "s", table->fy,
+                       (table->fy + 1) % 100);
     for (size_t r = 0; r < table->row_count; r++) {
         const struct enquiry_table_row *row = &table->rows[r];
         text_buffer_append_string(out, "<h2>");

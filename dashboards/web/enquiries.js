@@ -63,7 +63,8 @@ function showTable(table) {
   document.getElementById("heading").textContent = `Members' enquiries, financial year ${yearName}`;
   document.title = `Members' enquiries ${yearName} · ccmetrics`;
   document.getElementById("rule").textContent =
-    `Due on the ${table.due_working_days}th working day after the day an enquiry was opened ` +
+    `Due ${table.due_working_days} working day${table.due_working_days === 1 ? "" : "s"} ` +
+    `after the day an enquiry was opened ` +
     `(weekends and the council's holidays skipped); counted in the month it fell due.`;
   document.getElementById("table-caption").textContent =
     "Target and actual by delivery unit, per month of the due date, quarter and year";
