@@ -485,19 +485,22 @@ static void alert_pass_start(struct alert_evaluator *evaluator)
         evaluator->again = true;
         return;
     }
-    statements[0].sql = "SELECT ccm_alert_leader(), (extract(epoch FROM now()) * 1e6)::bigint";
-    statements[1].sql =
-        "SELECT r.id, r.tenant_id, r.definition::text, s.state,"
-        " (extract(epoch FROM s.since) * 1e6)::bigint,"
-        " (extract(epoch FROM s.last_notified_at) * 1e6)::bigint,"
-        " extract(dow FROM l.local)::int, (extract(hour FROM l.local) * 60"
-        " + extract(minute FROM l.local))::int, l.local::date - date '1970-01-01',"
-        " date_trunc('month', l.local)::date - date '1970-01-01', r.scope,"
-        " s.value, s.threshold, s.sample, s.open"
-        " FROM alert_rules r JOIN tenants t ON t.id = r.tenant_id"
-        " CROSS JOIN LATERAL (SELECT now() AT TIME ZONE t.time_zone AS local) l"
-        " LEFT JOIN alert_state s ON s.rule_id = r.id"
-        " WHERE r.enabled AND (SELECT ccm_alert_leader()) ORDER BY r.tenant_id, r.id";
+    /* Leadership is asked once a pass (ccm_alert_leader reads pg_locks, which takes every
+     * lock-manager partition); the statements after it read the answer from the session. */
+    statements[0].sql = "SELECT set_config('ccm.alert_leader', ccm_alert_leader()::text, false)"
+                        "::boolean, (extract(epoch FROM now()) * 1e6)::bigint";
+    statements[1].sql = "SELECT r.id, r.tenant_id, r.definition::text, s.state,"
+                        " (extract(epoch FROM s.since) * 1e6)::bigint,"
+                        " (extract(epoch FROM s.last_notified_at) * 1e6)::bigint,"
+                        " extract(dow FROM l.local)::int, (extract(hour FROM l.local) * 60"
+                        " + extract(minute FROM l.local))::int, l.local::date - date '1970-01-01',"
+                        " date_trunc('month', l.local)::date - date '1970-01-01', r.scope,"
+                        " s.value, s.threshold, s.sample, s.open"
+                        " FROM alert_rules r JOIN tenants t ON t.id = r.tenant_id"
+                        " CROSS JOIN LATERAL (SELECT now() AT TIME ZONE t.time_zone AS local) l"
+                        " LEFT JOIN alert_state s ON s.rule_id = r.id"
+                        " WHERE r.enabled AND current_setting('ccm.alert_leader')::boolean ORDER "
+                        "BY r.tenant_id, r.id";
     statements[2].sql = evaluator->sums_sql;
     statements[3].sql = evaluator->raw_sql;
     statements[4].sql =
@@ -520,13 +523,14 @@ static void alert_pass_start(struct alert_evaluator *evaluator)
         /* the rule's channel as its number (lib/event.h enum event_channel) */
         "  (array_position(ARRAY['phone', 'face_to_face', 'webchat', 'email', 'social',"
         "   'webform'], r.definition->>'channel') - 1)::smallint AS channel) q"
-        " WHERE r.enabled AND r.no_data_minutes IS NOT NULL AND (SELECT ccm_alert_leader())"
+        " WHERE r.enabled AND r.no_data_minutes IS NOT NULL AND "
+        "current_setting('ccm.alert_leader')::boolean"
         " ORDER BY r.id COLLATE \"C\"";
     statements[5].sql =
         "SELECT tenant_id, scope, kpi, CASE WHEN isfinite(effective_from)"
         " THEN effective_from - date '1970-01-01' END, value, channel"
         " FROM targets WHERE tenant_id IN (SELECT tenant_id FROM alert_rules WHERE enabled)"
-        " AND (SELECT ccm_alert_leader()) ORDER BY tenant_id";
+        " AND current_setting('ccm.alert_leader')::boolean ORDER BY tenant_id";
     evaluator->in_flight = true;
     evaluator->pass_started_s = alert_monotonic_s();
     if (db_pool_submit(evaluator->pool, statements, 6, alert_on_read, evaluator))
@@ -571,25 +575,31 @@ struct alert_evaluator *alert_evaluator_new(struct server *server, const char *d
     evaluator->server = server;
     if (period.tv_sec == 0)
         return evaluator; /* this daemon does not evaluate: no connection, no timer */
-    snprintf(evaluator->sums_sql, sizeof evaluator->sums_sql,
-             "WITH t AS (SELECT id, (now() AT TIME ZONE time_zone)::date AS today FROM tenants"
-             " WHERE id IN (SELECT tenant_id FROM alert_rules WHERE enabled"
-             " AND no_data_minutes IS NULL) AND (SELECT ccm_alert_leader())),"
-             " f AS (SELECT '-infinity'::date AS through)"
-             " SELECT i.tenant_id, i.queue, i.service, i.local_date = t.today, i.channel, %s"
-             " FROM contact_intervals i JOIN t ON i.tenant_id = t.id CROSS JOIN f"
-             " WHERE i.interval_start >= now() - interval '32 days'"
-             " AND i.local_date >= date_trunc('month', t.today)::date AND i.local_date <= t.today"
-             " GROUP BY 1, 2, 3, 4, 5 ORDER BY 1",
-             api_kpi_aggregate_columns);
-    snprintf(evaluator->raw_sql, sizeof evaluator->raw_sql,
-             "SELECT tenant_id, queue, service, offered_at >= now() - interval '15 minutes',"
-             " channel, %s"
-             " FROM contact_facts WHERE tenant_id IN (SELECT tenant_id FROM alert_rules"
-             " WHERE enabled AND no_data_minutes IS NULL) AND (SELECT ccm_alert_leader())"
-             " AND offered_at >= now() - interval '1 hour' AND offered_at < now()"
-             " GROUP BY 1, 2, 3, 4, 5 ORDER BY 1",
-             api_kpi_raw_columns);
+    int sums_length = snprintf(
+        evaluator->sums_sql, sizeof evaluator->sums_sql,
+        "WITH t AS (SELECT id, (now() AT TIME ZONE time_zone)::date AS today FROM tenants"
+        " WHERE id IN (SELECT tenant_id FROM alert_rules WHERE enabled"
+        " AND no_data_minutes IS NULL) AND current_setting('ccm.alert_leader')::boolean),"
+        " f AS (SELECT '-infinity'::date AS through)"
+        " SELECT i.tenant_id, i.queue, i.service, i.local_date = t.today, i.channel, %s"
+        " FROM contact_intervals i JOIN t ON i.tenant_id = t.id CROSS JOIN f"
+        " WHERE i.interval_start >= now() - interval '32 days'"
+        " AND i.local_date >= date_trunc('month', t.today)::date AND i.local_date <= t.today"
+        " GROUP BY 1, 2, 3, 4, 5 ORDER BY 1",
+        api_kpi_aggregate_columns);
+    int raw_length =
+        snprintf(evaluator->raw_sql, sizeof evaluator->raw_sql,
+                 "SELECT tenant_id, queue, service, offered_at >= now() - interval '15 minutes',"
+                 " channel, %s"
+                 " FROM contact_facts WHERE tenant_id IN (SELECT tenant_id FROM alert_rules"
+                 " WHERE enabled AND no_data_minutes IS NULL) AND "
+                 "current_setting('ccm.alert_leader')::boolean"
+                 " AND offered_at >= now() - interval '1 hour' AND offered_at < now()"
+                 " GROUP BY 1, 2, 3, 4, 5 ORDER BY 1",
+                 api_kpi_raw_columns);
+    if (sums_length < 0 || (size_t)sums_length >= sizeof evaluator->sums_sql || raw_length < 0 ||
+        (size_t)raw_length >= sizeof evaluator->raw_sql)
+        abort(); /* fixed texts: a programming error, caught by every test */
     evaluator->pool = db_pool_new(server->base, dsn, 1, "alerts");
     evaluator->timer = event_new(server->base, -1, EV_PERSIST, alert_on_timer, evaluator);
     evaluator->wake = evtimer_new(server->base, alert_on_timer, evaluator);
