@@ -244,7 +244,7 @@ void enquiry_table_csv(const struct enquiry_table *table, struct text_buffer *ou
                         enquiry_csv_number(&shown, cell);
                     } else {
                         snprintf(cell, sizeof cell, "%s",
-                                 kpi_status_name(enquiry_status_of(k, &values[c][k], target)));
+                                 export_status_word(enquiry_status_of(k, &values[c][k], target)));
                     }
                     export_csv_field(out, cell);
                 }
@@ -254,20 +254,9 @@ void enquiry_table_csv(const struct enquiry_table *table, struct text_buffer *ou
     }
 }
 
-/* The status of a cell in words and symbol, never colour alone (as lib/export). */
-static const char *enquiry_html_status(enum kpi_status status)
-{
-    return status == KPI_STATUS_GREEN   ? " \xe2\x9c\x93" /* ✓ */
-           : status == KPI_STATUS_AMBER ? " \xe2\x96\xb2" /* ▲ */
-           : status == KPI_STATUS_RED   ? " \xe2\x9c\x97" /* ✗ */
-                                        : "";
-}
-
 void enquiry_table_html(const struct enquiry_table *table, const char *title,
                         struct text_buffer *out)
 {
-    static const char *const month_names[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     char cell[32], label[24];
 
     text_buffer_append_string(
@@ -302,7 +291,8 @@ void enquiry_table_html(const struct enquiry_table *table, const char *title,
         for (int c = 0; c < ENQUIRY_TABLE_COLUMNS; c++) {
             if (c < ENQUIRY_TABLE_MONTHS) {
                 struct calendar_date first = calendar_civil_from_days(table->month_first_day[c]);
-                snprintf(label, sizeof label, "%s %04d", month_names[first.month - 1], first.year);
+                snprintf(label, sizeof label, "%s %04d", export_month_name(first.month),
+                         first.year);
             } else if (c < ENQUIRY_TABLE_COLUMNS - 1) {
                 snprintf(label, sizeof label, "Q%d", c - ENQUIRY_TABLE_MONTHS + 1);
             } else {
@@ -334,7 +324,7 @@ void enquiry_table_html(const struct enquiry_table *table, const char *title,
                     enum kpi_status status = enquiry_status_of(k, &values[c][k], target);
                     enquiry_csv_number(&values[c][k], cell);
                     text_buffer_printf(out, "<td class=\"%s\">%s%s</td>", kpi_status_name(status),
-                                       cell, enquiry_html_status(status));
+                                       cell, export_status_symbol(status));
                 }
                 text_buffer_append_string(out, "</tr>\n");
             }

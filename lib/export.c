@@ -14,6 +14,11 @@
 static const char *const export_month_names[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
+const char *export_month_name(int month)
+{
+    return month >= 1 && month <= 12 ? export_month_names[month - 1] : "";
+}
+
 void export_profile_default(struct export_profile *profile)
 {
     static const struct {
@@ -384,7 +389,7 @@ void export_csv_field(struct text_buffer *out, const char *text)
         text_buffer_append(out, "\"", 1);
 }
 
-static const char *export_status_word(enum kpi_status status)
+const char *export_status_word(enum kpi_status status)
 {
     switch (status) {
     case KPI_STATUS_GREEN:
@@ -638,15 +643,7 @@ void export_html_escape(struct text_buffer *out, const char *text)
     }
 }
 
-static const char *export_status_class(enum kpi_status status)
-{
-    return status == KPI_STATUS_GREEN   ? "green"
-           : status == KPI_STATUS_AMBER ? "amber"
-           : status == KPI_STATUS_RED   ? "red"
-                                        : "none";
-}
-
-static const char *export_status_symbol(enum kpi_status status)
+const char *export_status_symbol(enum kpi_status status)
 {
     return status == KPI_STATUS_GREEN   ? " \xe2\x9c\x93" /* ✓ */
            : status == KPI_STATUS_AMBER ? " \xe2\x96\xb2" /* ▲ */
@@ -734,8 +731,7 @@ static void export_html_chart(struct text_buffer *out, const struct export_table
         const struct export_cell *cell = &table->cells[k][m];
         if (cell->has_value)
             text_buffer_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" class=\"%s\"/>",
-                               EXPORT_X(m), EXPORT_Y(cell->value),
-                               export_status_class(cell->status));
+                               EXPORT_X(m), EXPORT_Y(cell->value), kpi_status_name(cell->status));
     }
     text_buffer_append_string(out, "</svg>");
 #undef EXPORT_X
@@ -858,7 +854,7 @@ void export_render_html(const struct export_table *tables, size_t count, const c
                 const struct export_cell *cell = &table->cells[k][column];
                 export_format_number(row->kpi, cell->has_value, cell->value, number, sizeof number);
                 text_buffer_printf(out, "<td data-column=\"%s\" class=\"%s%s\">%s%s",
-                                   table->column_key[column], export_status_class(cell->status),
+                                   table->column_key[column], kpi_status_name(cell->status),
                                    cell->restated ? " restated" : "", number,
                                    export_status_symbol(cell->status));
                 if (cell->restated) {

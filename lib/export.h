@@ -142,6 +142,13 @@ json_t *export_render_json(const struct export_table *tables, size_t count);
 void export_render_html(const struct export_table *tables, size_t count, const char *title,
                         struct text_buffer *out);
 
+/* A status in words ("On target", "Near target", "Off target", "" for none) and as a
+ * symbol after a figure (" ✓", " ▲", " ✗", ""): status is never colour alone. */
+const char *export_status_word(enum kpi_status status);
+const char *export_status_symbol(enum kpi_status status);
+/* "Jan".."Dec" for 1..12. */
+const char *export_month_name(int month);
+
 /* Text for HTML content or a quoted attribute: < > & " ' escaped. */
 void export_html_escape(struct text_buffer *out, const char *text);
 

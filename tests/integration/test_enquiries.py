@@ -343,6 +343,12 @@ for scope in scopes:
             "" if pct is None else shown_places(pct, 1), f"CSV {scope} responded %")
 c.equal(csv_cells[("tenant", "Responded in time %", "Target")][:7], ["95.0"] * 6 + ["70.0"], "CSV targets by month")
 c.check(headers.get("Content-Type", "").startswith("text/csv"), "CSV content type")
+# Status rows in words, as the monthly export writes them, for every column of the table
+WORDS = {"green": "On target", "amber": "Near target", "red": "Off target", "none": ""}
+for row in table["rows"]:
+    for key, label in (("closed_in_time_pct", "Closed in time %"), ("responded_in_time_pct", "Responded in time %")):
+        c.equal(csv_cells[(row["scope"], label, "Status")], [WORDS[cell[key]["status"]] for cell in row["columns"]],
+                f"CSV {row['scope']} {label} status in words")
 # the printable HTML: every unit's table, each Actual cell the CSV's figure (plus its
 # status symbol), each Target cell the CSV's target
 request = urllib.request.Request(url_with(URL, "/v1/exports/enquiries", fy="2026", format="html"),
