@@ -32,10 +32,20 @@ int alert_window_from_name(const char *name)
 
 bool alert_kpi_is_alertable(enum kpi_key key)
 {
-    /* Not the repeat figure (final only days later), nor the survey and channel-shift
-     * figures (the evaluator reads the contact aggregates only). */
-    return kpi_direction_of(key) != KPI_DIRECTION_NONE && key != KPI_REPEAT_FCR_PCT &&
-           key < KPI_SURVEY_RESPONSES;
+    /* The rates and averages of contacts: not the repeat figure (final only days later),
+     * nor the survey and channel-shift figures (the evaluator reads contact aggregates). */
+    switch (key) {
+    case KPI_ANSWERED_PCT:
+    case KPI_ABANDONED_PCT:
+    case KPI_ASA_S:
+    case KPI_SERVICE_LEVEL_PCT:
+    case KPI_AHT_S:
+    case KPI_FCR_PCT:
+    case KPI_LONGEST_WAIT_S:
+        return true;
+    default:
+        return false;
+    }
 }
 
 /* An integer member in [min, max], or the default when absent. */

@@ -552,8 +552,7 @@ enum kpi_status enquiry_status_of(enum enquiry_kpi key, const struct kpi_value *
 {
     if (!enquiry_kpi_has_target(key))
         return KPI_STATUS_NONE;
-    /* Judged as every percentage that is better higher (answered_pct is one). */
-    return kpi_status_of(KPI_ANSWERED_PCT, value, target);
+    return kpi_status_for(KPI_HIGHER_IS_BETTER, value, target);
 }
 
 json_t *enquiry_figures_json(const struct enquiry_counts *counts, const struct kpi_target *targets,

@@ -203,7 +203,12 @@ const struct kpi_target *kpi_target_in_force(const struct kpi_target *targets, s
 enum kpi_status kpi_status_of(enum kpi_key key, const struct kpi_value *value,
                               const struct kpi_target *target)
 {
-    enum kpi_direction direction = kpi_direction_of(key);
+    return kpi_status_for(kpi_direction_of(key), value, target);
+}
+
+enum kpi_status kpi_status_for(enum kpi_direction direction, const struct kpi_value *value,
+                               const struct kpi_target *target)
+{
     double shortfall;
 
     if (!target || value->is_null || direction == KPI_DIRECTION_NONE)

@@ -117,6 +117,10 @@ const struct kpi_target *kpi_target_in_force(const struct kpi_target *targets, s
  * the tolerance; red: beyond; none: no target, null figure or no direction. */
 enum kpi_status kpi_status_of(enum kpi_key key, const struct kpi_value *value,
                               const struct kpi_target *target);
+/* The same judgement for a figure whose better direction is given (figures outside
+ * enum kpi_key: members' enquiries). */
+enum kpi_status kpi_status_for(enum kpi_direction direction, const struct kpi_value *value,
+                               const struct kpi_target *target);
 const char *kpi_status_name(enum kpi_status status);
 
 /* Display rounding: half away from zero to `decimals` places (percentages 1,
