@@ -17,8 +17,20 @@
 
 /* Statements: 0 profile, 1 publications, then per scope EXPORT_PER_SCOPE: live sums,
  * targets, published sums, published targets, commentary, survey ratings, baseline-year
- * volumes, top reasons. */
-#define EXPORT_PER_SCOPE 8
+ * volumes, top reasons, published survey ratings and baseline-year volumes. */
+#define EXPORT_PER_SCOPE 9
+
+/* A published month's survey ratings and baseline-year volume of a scope; whether the
+ * tenant had a baseline year then is the month's, whatever the scope. */
+static const char *const export_published_other_sql =
+    "SELECT to_char(month, 'YYYY-MM'), coalesce(sum(survey_good) FILTER (WHERE s), 0),"
+    " coalesce(sum(survey_average) FILTER (WHERE s), 0),"
+    " coalesce(sum(survey_poor) FILTER (WHERE s), 0), bool_or(with_baseline),"
+    " coalesce(sum(baseline_offered) FILTER (WHERE s), 0)"
+    " FROM (SELECT *, ($4 = 'tenant' OR ($4 = 'queue' AND queue = $5)"
+    " OR ($4 = 'service' AND service = $5)) AS s FROM published_other_work"
+    " WHERE tenant_id = $1 AND month >= $2::date AND month < $3::date) w"
+    " GROUP BY month ORDER BY month";
 
 static const char *const export_published_sums_sql =
     "SELECT to_char(month, 'YYYY-MM'), sum(offered), sum(answered), sum(abandoned),"
@@ -194,6 +206,9 @@ int export_query_statements(struct export_query *query, struct db_statement *sta
         reasons->sql = reasons_sql[scope->kind];
         reasons->param_count = 6;
         reasons->params[5] = EXPORT_REASONS_TOP_TEXT;
+        struct db_statement *other = &statements[count++];
+        *other = *published;
+        other->sql = export_published_other_sql;
     }
     return count;
 }
@@ -316,7 +331,8 @@ int export_query_tables(const struct export_query *query, PGresult *const *resul
                      PQgetvalue(mine[4], r, 2));
             comment_count++;
         }
-        /* published counters have no surveys or baseline: those figures are live */
+        /* A published month's survey ratings and baseline volume as frozen with it; live
+         * for a month published before they were frozen (no rows). */
         for (int m = 0; m < EXPORT_MONTHS; m++) {
             struct kpi_counters *frozen = &months[m].published_counters;
             frozen->survey_good = months[m].live.survey_good;
@@ -324,6 +340,17 @@ int export_query_tables(const struct export_query *query, PGresult *const *resul
             frozen->survey_poor = months[m].live.survey_poor;
             frozen->has_baseline = months[m].live.has_baseline;
             frozen->baseline_offered = months[m].live.baseline_offered;
+        }
+        for (int r = 0; r < PQntuples(mine[8]); r++) {
+            int m = export_month_index(query, PQgetvalue(mine[8], r, 0));
+            if (m < 0)
+                continue;
+            struct kpi_counters *frozen = &months[m].published_counters;
+            frozen->survey_good = strtoll(PQgetvalue(mine[8], r, 1), NULL, 10);
+            frozen->survey_average = strtoll(PQgetvalue(mine[8], r, 2), NULL, 10);
+            frozen->survey_poor = strtoll(PQgetvalue(mine[8], r, 3), NULL, 10);
+            frozen->has_baseline = PQgetvalue(mine[8], r, 4)[0] == 't';
+            frozen->baseline_offered = strtoll(PQgetvalue(mine[8], r, 5), NULL, 10);
         }
         if (export_table_build(&tables[i], query->scope_texts[i], query->fy, query->fy_start_month,
                                query->today, &profile, months, targets, target_count, comments,

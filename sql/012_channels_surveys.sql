@@ -206,8 +206,28 @@ BEGIN
 END
 $fn$;
 
+-- The other work of a published month, frozen with it like its contact sums, per queue
+-- and service as the exports select them: survey ratings (a queue's responses under the
+-- queue's service on their day; a service's under the service, no queue; the tenant's
+-- under neither), and the contacts offered in the same month of the baseline year
+-- (with_baseline false: the tenant had no baseline year then).
+CREATE TABLE published_other_work (
+    tenant_id        bigint NOT NULL,
+    month            date NOT NULL,
+    queue            text,
+    service          text,
+    survey_good      bigint NOT NULL,
+    survey_average   bigint NOT NULL,
+    survey_poor      bigint NOT NULL,
+    with_baseline    boolean NOT NULL,
+    baseline_offered bigint NOT NULL,
+    FOREIGN KEY (tenant_id, month) REFERENCES publications (tenant_id, month) ON DELETE CASCADE
+);
+CREATE INDEX published_other_work_by_month ON published_other_work (tenant_id, month);
+
 -- Targets now have a channel: the published ones are those of every channel (the
--- table's figures are); reporting.targets shows the channel ('' = every channel).
+-- table's figures are); reporting.targets shows the channel ('' = every channel). The
+-- month's other work is frozen too (published_other_work).
 CREATE OR REPLACE FUNCTION ccm_publish_month(p_tenant bigint, p_month date, p_automatic boolean)
 RETURNS void LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -216,6 +236,11 @@ DECLARE
     from_ts timestamptz := (p_month::timestamp AT TIME ZONE zone);
     to_ts timestamptz := (month_end::timestamp AT TIME ZONE zone);
     through date := ccm_repeat_final_through(p_tenant);
+    baseline_fy integer := (SELECT t.baseline_fy FROM tenants t WHERE t.id = p_tenant);
+    -- the financial year the month is in (its start month is the tenant's)
+    fy integer := extract(year FROM p_month)::integer
+                  - (extract(month FROM p_month)::integer
+                     < (SELECT fy_start_month FROM tenants WHERE id = p_tenant))::integer;
 BEGIN
     IF EXISTS (SELECT 1 FROM publications WHERE tenant_id = p_tenant AND month = p_month) THEN
         RAISE EXCEPTION 'month % is already published', to_char(p_month, 'YYYY-MM')
@@ -250,6 +275,29 @@ BEGIN
     SELECT DISTINCT ON (scope, kpi) p_tenant, p_month, scope, kpi, value, amber
     FROM targets WHERE tenant_id = p_tenant AND channel = '' AND effective_from <= p_month
     ORDER BY scope, kpi, effective_from DESC;
+    INSERT INTO published_other_work
+    SELECT p_tenant, p_month, w.queue, w.service, sum(w.good), sum(w.average), sum(w.poor),
+           bool_or(w.with_baseline), sum(w.offered)
+    FROM (SELECT v.queue, coalesce(v.service, nullif(s.service, '')) AS service,
+                 (v.rating = 3)::integer AS good, (v.rating = 2)::integer AS average,
+                 (v.rating = 1)::integer AS poor, baseline_fy IS NOT NULL AS with_baseline,
+                 0 AS offered
+          FROM surveys v
+          LEFT JOIN queue_settings_resolved s
+                 ON s.tenant_id = v.tenant_id AND s.queue = v.queue
+                AND v.local_date >= s.valid_from AND v.local_date < s.valid_to
+          WHERE v.tenant_id = p_tenant AND v.at >= from_ts AND v.at < to_ts
+          UNION ALL
+          SELECT i.queue, i.service, 0, 0, 0, true, i.offered
+          FROM contact_intervals i
+          WHERE baseline_fy IS NOT NULL AND i.tenant_id = p_tenant
+            AND i.interval_start >= ((p_month::timestamp - make_interval(years => fy - baseline_fy))
+                                     AT TIME ZONE zone)
+            AND i.interval_start < ((month_end::timestamp - make_interval(years => fy - baseline_fy))
+                                    AT TIME ZONE zone)
+          UNION ALL  -- a row that says whether there was a baseline year, with nothing else
+          SELECT NULL, NULL, 0, 0, 0, baseline_fy IS NOT NULL, 0) w
+    GROUP BY w.queue, w.service;
     INSERT INTO published_settings
     SELECT p_tenant, p_month, coalesce(jsonb_agg(jsonb_build_object(
                'queue', queue, 'service', nullif(service, ''), 'valid_from',

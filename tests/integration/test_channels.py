@@ -335,6 +335,47 @@ c.check(b"Top reasons for contact" in html and b"council tax" in html, "HTML: th
 reasons = get("/v1/reasons", scope="queue:contact", period="2025-10", channel="webchat")
 c.equal([(r["reason"], r["count"]) for r in reasons["reasons"]], ranked, "GET /v1/reasons per channel")
 
+# ---- publishing freezes the survey ratings and the baseline-year volume too
+c.equal(http("POST", URL + "/v1/publications", token, {"month": "2025-10"})[0], 201, "October 2025 published")
+c.equal(http("POST", URL + "/v1/publications", token, {"month": "2025-02"})[0], 201, "February 2025 published")
+published_satisfied = satisfaction("queue:contact")[2]
+published_change = change("webform", local(2025, 2, 1, 0), local(2025, 3, 1, 0), local(2024, 2, 1, 0),
+                          local(2024, 3, 1, 0))
+late_survey = {"id": "s-late", "at": local(2025, 10, 20, 12).isoformat(), "rating": "poor", "scope": "queue:contact"}
+c.equal(http("POST", URL + "/v1/surveys", token, [late_survey])[0], 200, "a late response for October")
+surveys.append(late_survey)
+late_call = {"id": "v-late", "queue": "forms", "channel": "webform", "offered_at": local(2024, 2, 10, 9).isoformat(),
+             "outcome": "answered", "answered_at": local(2024, 2, 10, 9, 1).isoformat()}
+c.equal(post_events(URL, token, [late_call])[0], 200, "a late call in the baseline month")
+shift.append(("webform", local(2024, 2, 10, 9)))
+status, data, _ = http("GET", url_with(URL, "/v1/exports/monthly", scope="queue:contact", fy=2025, format="json",
+                                        profile="channels"), token)
+cell = {row["kpi"]: row for row in data["tables"][0]["kpis"]}["satisfied_pct"]["columns"]["2025-10"]
+c.near(cell["actual"], published_satisfied, "export: October's satisfied_pct as published")
+c.near(cell.get("live"), satisfaction("queue:contact")[2], "and the live figure beside it (restated)")
+status, data, _ = http("GET", url_with(URL, "/v1/exports/monthly", scope="queue:forms", fy=2024, format="json",
+                                        profile="channels", channel="webform"), token)
+cell = {row["kpi"]: row for row in data["tables"][0]["kpis"]}["volume_change_pct"]["columns"]["2025-02"]
+c.near(cell["actual"], change("webform", local(2025, 2, 1, 0), local(2025, 3, 1, 0), local(2024, 2, 1, 0),
+                              local(2024, 3, 1, 0))[2], "a channel's export: live figures (publications are of every channel)")
+status, data, _ = http("GET", url_with(URL, "/v1/exports/monthly", scope="queue:forms", fy=2024, format="json",
+                                        profile="channels"), token)
+cell = {row["kpi"]: row for row in data["tables"][0]["kpis"]}["volume_change_pct"]["columns"]["2025-02"]
+
+
+def both(start, end, back_start, back_end):
+    now = sum(1 for _, t in shift if start <= t < end)
+    then = sum(1 for _, t in shift if back_start <= t < back_end)
+    return 100 * (now - then) / then
+
+
+live_both = both(local(2025, 2, 1, 0), local(2025, 3, 1, 0), local(2024, 2, 1, 0), local(2024, 3, 1, 0))
+shift.pop()
+frozen_both = both(local(2025, 2, 1, 0), local(2025, 3, 1, 0), local(2024, 2, 1, 0), local(2024, 3, 1, 0))
+c.near(cell["actual"], frozen_both, "export: February's volume_change_pct as published")
+c.near(cell.get("live"), live_both, "and the live figure after a late call in the baseline month (restated)")
+c.check(published_change[2] is not None, "the fixture has a baseline volume")
+
 # ---- 5. the live view of one channel (the wallboard's &channel=)
 now = datetime.datetime.now(datetime.timezone.utc)
 live_events = [{"type": "call.offered", "id": f"l-{n}", "queue": "live", "channel": ch,
