@@ -121,6 +121,49 @@ BEGIN
 END
 $fn$;
 
+-- ccm_intervals_rebuild as in 001, limited to one channel when p_channel is given: a
+-- channel's settings change rebuilds that channel's aggregates only, so the tenant's
+-- ingest (which waits for a rebuild) waits for less. Callers with three arguments are
+-- unchanged.
+DROP FUNCTION ccm_intervals_rebuild(bigint, text, date);
+CREATE FUNCTION ccm_intervals_rebuild(p_tenant bigint, p_queue text, p_from date,
+                                      p_channel smallint DEFAULT NULL) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    day record;
+BEGIN
+    -- Exclusive against ingest of this tenant (which holds the shared lock):
+    -- no contact can be committed between the DELETE and the re-accumulation
+    -- and be counted twice.
+    PERFORM pg_advisory_xact_lock(727365002, p_tenant::integer);
+    DELETE FROM contact_intervals
+     WHERE tenant_id = p_tenant
+       AND (p_queue IS NULL OR queue = p_queue)
+       AND (p_from IS NULL OR local_date >= p_from)
+       AND (p_channel IS NULL OR channel = p_channel);
+    FOR day IN
+        SELECT array_agg(c.queue) AS queues, array_agg(c.channel) AS channels,
+               array_agg(c.outcome) AS outcomes, array_agg(c.offered_at) AS offered,
+               array_agg(c.answered_at) AS answered, array_agg(c.ended_at) AS ended,
+               array_agg(c.local_date) AS local_dates, array_agg(c.interval_start) AS intervals,
+               array_agg(c.handle_ms) AS handle_ms, array_agg(c.first_contact_resolved) AS fcr
+          FROM contacts c
+         WHERE c.tenant_id = p_tenant
+           AND (p_queue IS NULL OR c.queue = p_queue)
+           AND (p_from IS NULL OR c.local_date >= p_from)
+           AND (p_channel IS NULL OR c.channel = p_channel)
+           -- lets the offered_at index narrow the scan: a local date starts
+           -- less than a day before the UTC midnight of the same date
+           AND (p_from IS NULL OR c.offered_at >= ((p_from - 2)::timestamp AT TIME ZONE 'UTC'))
+         GROUP BY c.local_date
+    LOOP
+        PERFORM ccm_intervals_add(p_tenant, day.queues, day.channels, day.outcomes, day.offered,
+                                  day.answered, day.ended, day.local_dates, day.intervals,
+                                  day.handle_ms, day.fcr);
+    END LOOP;
+END
+$fn$;
+
 -- Add or replace one version of a queue's settings for one channel, resolve that
 -- channel's versions, and rebuild the queue's aggregates from the version's date.
 CREATE FUNCTION ccm_queue_channel_settings_put(p_tenant bigint, p_queue text,
@@ -162,7 +205,7 @@ BEGIN
     END LOOP;
 
     PERFORM ccm_intervals_rebuild(p_tenant, p_queue,
-        CASE WHEN p_effective_from = '-infinity' THEN NULL ELSE p_effective_from END);
+        CASE WHEN p_effective_from = '-infinity' THEN NULL ELSE p_effective_from END, p_channel);
 END
 $fn$;
 
