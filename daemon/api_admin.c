@@ -222,15 +222,10 @@ void api_queue_put(struct http_call *call)
         statement.sql = "SELECT ccm_queue_channel_settings_put($1::bigint, $2, $3::smallint,"
                         " $4::date, $5::integer, $6, $7::integer)";
         statement.param_count = 7;
-        statement.params[7] = NULL;
-        /* $3 channel, $4 date, $5 threshold, $6 formula, $7 short abandon */
-        const char *threshold = statement.params[4], *formula_text = statement.params[5],
-                   *short_abandon = statement.params[6];
+        /* $3 channel and $4 date where the queue's $3 date and $4 service were; $5 threshold,
+         * $6 formula and $7 short abandon stay where they are */
         statement.params[2] = admin->texts[6];
         statement.params[3] = admin->texts[0];
-        statement.params[4] = threshold;
-        statement.params[5] = formula_text;
-        statement.params[6] = short_abandon;
     }
 
     admin->echo = json_deep_copy(body);

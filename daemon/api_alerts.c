@@ -309,16 +309,17 @@ void api_alert_endpoint_get(struct http_call *call)
     const char *suffix, *limit = http_query(call, "limit");
     char *id = api_alerts_item(call, "/v1/alert-endpoints/", &suffix);
     static char one_sql[1024];
-    long count = limit ? strtol(limit, NULL, 10) : 100;
+    char *limit_end = NULL;
+    long count = limit ? strtol(limit, &limit_end, 10) : 100;
 
     if (!id || (strcmp(suffix, "") != 0 && strcmp(suffix, "deliveries") != 0)) {
         free(id);
         http_reply_error(call, 404, "not_found", "no such endpoint", NULL);
         return;
     }
-    if (count < 1 || count > 1000) {
+    if (count < 1 || count > 1000 || (limit && (limit_end == limit || *limit_end))) {
         free(id);
-        http_reply_error(call, 400, "bad_limit", "limit must be 1-1000", NULL);
+        http_reply_error(call, 400, "bad_limit", "limit must be a whole number 1-1000", NULL);
         return;
     }
     if (!(alerts = api_alerts_call_new(call, 200))) {

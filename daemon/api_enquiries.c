@@ -279,9 +279,11 @@ void api_enquiries_settings_put(struct http_call *call)
     if (!json_is_integer(days) || json_integer_value(days) < 1 ||
         json_integer_value(days) > ENQUIRY_DUE_DAYS_MAX) {
         json_decref(body);
-        snprintf(text, sizeof text, "%d", ENQUIRY_DUE_DAYS_MAX);
-        http_reply_error(call, 422, "invalid_settings",
-                         "due_working_days must be a whole number of working days, 1 to 60", NULL);
+        char message[96];
+        snprintf(message, sizeof message,
+                 "due_working_days must be a whole number of working days, 1 to %d",
+                 ENQUIRY_DUE_DAYS_MAX);
+        http_reply_error(call, 422, "invalid_settings", message, NULL);
         return;
     }
     snprintf(text, sizeof text, "%lld", (long long)json_integer_value(days));

@@ -462,10 +462,16 @@ static void api_export_on_small(const struct db_result *result, void *user_data)
     api_export_small_free(small);
 }
 
+/* Sends the statements; 503 when a parameter copied for them (texts[0..texts)) could
+ * not be made (out of memory): a NULL would read as SQL NULL and change the meaning. */
 static void api_export_submit(struct http_call *call, struct api_export_small *small,
-                              struct db_statement *statements, int count)
+                              struct db_statement *statements, int count, int texts)
 {
-    if (db_pool_submit(call->server->readers, statements, count, api_export_on_small, small)) {
+    bool complete = true;
+    for (int i = 0; i < texts; i++)
+        complete = complete && small->texts[i] != NULL;
+    if (!complete ||
+        db_pool_submit(call->server->readers, statements, count, api_export_on_small, small)) {
         http_reply_error(call, 503, "out_of_memory", "out of memory", NULL);
         api_export_small_free(small);
     }
@@ -521,7 +527,7 @@ void api_export_profile_put(struct http_call *call)
     statement.params[0] = call->tenant->id_text;
     statement.params[1] = small->texts[0];
     statement.params[2] = small->texts[1];
-    api_export_submit(call, small, &statement, 1);
+    api_export_submit(call, small, &statement, 1, 2);
 }
 
 void api_export_profiles_get(struct http_call *call)
@@ -535,7 +541,7 @@ void api_export_profiles_get(struct http_call *call)
                     " FROM export_profiles WHERE tenant_id = $1";
     statement.param_count = 1;
     statement.params[0] = call->tenant->id_text;
-    api_export_submit(call, small, &statement, 1);
+    api_export_submit(call, small, &statement, 1, 0);
 }
 
 /* PUT /v1/commentary {"scope", "kpi", "month": "YYYY-MM", "text"}: "" removes it. */
@@ -605,7 +611,7 @@ void api_commentary_put(struct http_call *call)
     statement.params[0] = call->tenant->id_text;
     for (int i = 0; i < 4; i++)
         statement.params[1 + i] = small->texts[i];
-    api_export_submit(call, small, &statement, 1);
+    api_export_submit(call, small, &statement, 1, 4);
     return;
 invalid:
     json_decref(body);
@@ -637,7 +643,7 @@ void api_commentary_get(struct http_call *call)
     statement.param_count = 2;
     statement.params[0] = call->tenant->id_text;
     statement.params[1] = small->texts[0];
-    api_export_submit(call, small, &statement, 1);
+    api_export_submit(call, small, &statement, 1, 1);
 }
 
 /* POST /v1/publications {"month": "YYYY-MM"}: freeze a finished month. */
@@ -681,7 +687,7 @@ void api_publications_post(struct http_call *call)
     statements[1].param_count = 2;
     statements[1].params[0] = call->tenant->id_text;
     statements[1].params[1] = small->texts[0];
-    api_export_submit(call, small, statements, 2);
+    api_export_submit(call, small, statements, 2, 1);
 }
 
 void api_publications_get(struct http_call *call)
@@ -696,5 +702,5 @@ void api_publications_get(struct http_call *call)
                     " '[]'::json))::text FROM publications WHERE tenant_id = $1";
     statement.param_count = 1;
     statement.params[0] = call->tenant->id_text;
-    api_export_submit(call, small, &statement, 1);
+    api_export_submit(call, small, &statement, 1, 0);
 }
