@@ -212,6 +212,13 @@ class Daemon:
             self.proc.wait()
 
 
+def fetch(url, token, timeout=60):
+    """GET the bytes of a non-JSON answer (CSV, HTML, a workbook): (status, headers, bytes)."""
+    req = urllib.request.Request(url, headers={"Authorization": "Bearer " + token})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return r.status, dict(r.headers), r.read()
+
+
 def http(method, url, token=None, body=None, ctype="application/json", timeout=60, headers=None):
     data = None
     if body is not None:

@@ -20,9 +20,9 @@ import time
 import zipfile
 from zoneinfo import ZoneInfo
 
-import urllib.request
 
-from harness import Checks, Daemon, Postgres, Receiver, SseStream, http, post_events, url_with, write_config
+from harness import (Checks, Daemon, Postgres, Receiver, SseStream, fetch, http, post_events, url_with,
+                     write_config)
 
 c = Checks("channels")
 pg = Postgres()
@@ -46,11 +46,10 @@ def get(path, **params):
     return answer
 
 
-def fetch(path, **params):
-    """The bytes of a GET (exports that are not JSON)."""
-    request = urllib.request.Request(url_with(URL, path, **params), headers={"Authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(request, timeout=60) as answer:
-        return answer.status, answer.read()
+def get_bytes(path, **params):
+    """The status and bytes of a GET (exports that are not JSON)."""
+    status, _, data = fetch(url_with(URL, path, **params), token)
+    return status, data
 
 
 def local(y, m, d, hh=10, mm=0, ss=0):
@@ -300,7 +299,7 @@ c.equal(rows["service_level_pct"]["columns"]["2025-10"]["target"], 95, "export: 
 c.near(rows["satisfied_pct"]["columns"]["2025-10"]["actual"], satisfaction("queue:contact", "social")[2],
        "export: satisfied_pct")
 
-status, text = fetch("/v1/exports/monthly", scope="queue:contact", fy=2025, format="csv", channel="webchat")
+status, text = get_bytes("/v1/exports/monthly", scope="queue:contact", fy=2025, format="csv", channel="webchat")
 csv_rows = list(csv.reader(io.StringIO(text.decode(), newline="")))
 c.check(all(r[0] == "queue:contact (webchat)" for r in csv_rows[1:]), "CSV: every row's scope names the channel")
 reason_rows = {(r[3], r[5]): r for r in csv_rows if r[2] == "reason"}
@@ -322,7 +321,7 @@ for name, count in ranked:
 c.equal(reason_rows[("No reason recorded", "Contacts")][OCT], str(sum(1 for x in webchat_calls if not x["reason"])),
         "CSV: contacts without a reason")
 c.equal(reason_rows[("All contacts", "Contacts")][OCT], str(len(webchat_calls)), "CSV: every contact")
-status, workbook = fetch("/v1/exports/monthly", scope="queue:contact", fy=2025, format="xlsx", channel="webchat")
+status, workbook = get_bytes("/v1/exports/monthly", scope="queue:contact", fy=2025, format="xlsx", channel="webchat")
 with zipfile.ZipFile(io.BytesIO(workbook)) as book:
     strings = book.read("xl/sharedStrings.xml").decode()
     sheet = book.read("xl/worksheets/sheet1.xml").decode()
@@ -330,7 +329,7 @@ c.check("Top reasons for contact" in strings and "webchat only" in strings and r
         "Excel: the channel's label and the reasons block")
 # the top reason's October count sits in a cell of the sheet (as a number)
 c.check(f"<v>{ranked[0][1]}</v>" in sheet, "Excel: the reasons' counts as numbers")
-status, html = fetch("/v1/exports/monthly", scope="queue:contact", fy=2025, format="html")
+status, html = get_bytes("/v1/exports/monthly", scope="queue:contact", fy=2025, format="html")
 c.check(b"Top reasons for contact" in html and b"council tax" in html, "HTML: the reasons table")
 reasons = get("/v1/reasons", scope="queue:contact", period="2025-10", channel="webchat")
 c.equal([(r["reason"], r["count"]) for r in reasons["reasons"]], ranked, "GET /v1/reasons per channel")

@@ -14,10 +14,9 @@ import io
 import itertools
 import json
 import random
-import urllib.request
 from zoneinfo import ZoneInfo
 
-from harness import Checks, Daemon, Postgres, http, shown_places, url_with
+from harness import Checks, Daemon, Postgres, fetch, http, shown_places, url_with
 
 c = Checks("enquiries")
 pg = Postgres()
@@ -327,10 +326,8 @@ col_ranges += [(D(2026, 4, 1), D(2027, 4, 1))]
 for row in table["rows"]:
     for (first, end), cell in zip(col_ranges, row["columns"]):
         check_kpis(cell, expected(row["scope"], first, end), row["scope"], first, f"table {row['scope']} {first}")
-request = urllib.request.Request(url_with(URL, "/v1/exports/enquiries", fy="2026", format="csv"),
-                                 headers={"Authorization": "Bearer " + reader})
-with urllib.request.urlopen(request, timeout=60) as response:
-    status, text, headers = response.status, response.read().decode(), dict(response.headers)
+status, headers, text = fetch(url_with(URL, "/v1/exports/enquiries", fy="2026", format="csv"), reader)
+text = text.decode()
 c.equal(status, 200, "CSV")
 lines = list(csv.reader(io.StringIO(text)))
 c.equal(lines[0][:4] + lines[0][-2:], ["Scope", "Measure", "Row", "2026-04", "Q4", "Year"], "CSV header")
@@ -351,10 +348,8 @@ for row in table["rows"]:
                 f"CSV {row['scope']} {label} status in words")
 # the printable HTML: every unit's table, each Actual cell the CSV's figure (plus its
 # status symbol), each Target cell the CSV's target
-request = urllib.request.Request(url_with(URL, "/v1/exports/enquiries", fy="2026", format="html"),
-                                 headers={"Authorization": "Bearer " + reader})
-with urllib.request.urlopen(request, timeout=60) as response:
-    status, page, headers = response.status, response.read().decode(), dict(response.headers)
+status, headers, page = fetch(url_with(URL, "/v1/exports/enquiries", fy="2026", format="html"), reader)
+page = page.decode()
 c.equal((status, headers.get("Content-Type", "")[:9]), (200, "text/html"), "printable HTML")
 c.check("<script" not in page and "A4 landscape" in page, "HTML: printable, no script")
 

@@ -17,12 +17,11 @@ import os
 import re
 import subprocess
 import time
-import urllib.request
 import xml.etree.ElementTree as ET
 import zipfile
 from zoneinfo import ZoneInfo
 
-from harness import (DAEMON, Checks, Daemon, Postgres, Receiver, http, post_events, shown_places,
+from harness import (DAEMON, Checks, Daemon, Postgres, Receiver, fetch, http, post_events, shown_places,
                      temp_dir, url_with, wait_until, write_config)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -173,9 +172,7 @@ def expected_table(scope, subset):
 
 
 def get(path, **params):
-    request = urllib.request.Request(url_with(URL, path, **params), headers={"Authorization": "Bearer " + token})
-    with urllib.request.urlopen(request) as response:
-        return response.status, response.headers, response.read()
+    return fetch(url_with(URL, path, **params), token)
 
 
 SCOPES = ["tenant", "service:street", "queue:tax"]
