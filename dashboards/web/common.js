@@ -144,6 +144,20 @@ const ccm = {
   statusText: { green: "✓ On target", amber: "▲ Near target", red: "✗ Off target", none: "No target" },
   statusSymbol: { green: "✓", amber: "▲", red: "✗", none: "" },
 
+  // A table cell of a figure as shown, with its status as colour, symbol and words.
+  actualCell(row, key, figure) {
+    const td = row.insertCell();
+    const status = (figure && figure.status) || "none";
+    const value = figure ? figure.value : null;
+    td.className = "value status-" + status;
+    td.dataset.value = value === null || value === undefined ? "" : value;
+    td.dataset.status = status;
+    td.textContent = ccm.format(key, value);
+    ccm.appendStatus(td, status);
+    if (figure && figure.provisional) td.dataset.provisional = "true";
+    return td;
+  },
+
   // Status beside a figure as a symbol (with its words as a tooltip) and the words for
   // screen readers; colour comes from the cell's class.
   appendStatus(cell, status) {

@@ -36,21 +36,16 @@ function headerRow(head, labels) {
 
 // One figure cell: the value as shown, with status as colour, symbol and words.
 function figureCell(row, key, figure, kind, column) {
-  const td = row.insertCell();
-  td.dataset.column = column;
-  if (kind === "target") {
-    const target = figure && "target" in figure ? figure.target : null;
-    td.className = "target";
-    td.dataset.value = target === null ? "" : target;
-    td.textContent = target === null ? "" : ccm.format(key, target);
+  if (kind !== "target") {
+    ccm.actualCell(row, key, figure).dataset.column = column;
     return;
   }
-  const status = (figure && figure.status) || "none";
-  td.className = "value status-" + status;
-  td.dataset.value = figure.value === null ? "" : figure.value;
-  td.dataset.status = status;
-  td.textContent = ccm.format(key, figure.value);
-  ccm.appendStatus(td, status);
+  const td = row.insertCell();
+  td.dataset.column = column;
+  const target = figure && "target" in figure ? figure.target : null;
+  td.className = "target";
+  td.dataset.value = target === null ? "" : target;
+  td.textContent = target === null ? "" : ccm.format(key, target);
 }
 
 function columnLabel(key) {

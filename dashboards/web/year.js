@@ -17,19 +17,6 @@ function rowHeading(row, text) {
   return th;
 }
 
-function actualCell(row, key, figure) {
-  const td = row.insertCell();
-  const status = (figure && figure.status) || "none";
-  const value = figure ? figure.value : null;
-  td.className = "value status-" + status;
-  td.dataset.value = value === null || value === undefined ? "" : value;
-  td.dataset.status = status;
-  td.textContent = ccm.format(key, value);
-  ccm.appendStatus(td, status);
-  if (figure && figure.provisional) td.dataset.provisional = "true";
-  return td;
-}
-
 function targetCell(row, key, figure) {
   const td = row.insertCell();
   const target = figure && "target" in figure ? figure.target : undefined;
@@ -115,10 +102,10 @@ async function show() {
     rowHeading(actuals, "Actual");
     for (const month of months) {
       targetCell(targets, key, month.kpis[key]).dataset.month = month.period.key;
-      actualCell(actuals, key, month.kpis[key]).dataset.month = month.period.key;
+      ccm.actualCell(actuals, key, month.kpis[key]).dataset.month = month.period.key;
     }
     targetCell(targets, key, year.kpis[key]).dataset.month = "year";
-    actualCell(actuals, key, year.kpis[key]).dataset.month = "year";
+    ccm.actualCell(actuals, key, year.kpis[key]).dataset.month = "year";
   }
 
   const times = months.map((m) => Date.parse(m.period.from) / 1000);
