@@ -54,10 +54,16 @@ struct api_kpi_query {
     bool use_raw; /* bounds not on 15-minute boundaries */
     int repeat_window_days;
     char from_text[32], to_text[32], channel_text[16];
-    char sql[API_KPI_SUMS_SQL_MAX];
-    char surveys_sql[API_KPI_SUMS_SQL_MAX];
-    char baseline_sql[API_KPI_SUMS_SQL_MAX];
 };
+
+/* The statements' texts depend only on the scope's kind, the grouping and whether raw
+ * contacts are summed: each is written once, on first use (the daemon's loop is one
+ * thread), not on every request. */
+static struct {
+    char sums[3][5][2][API_KPI_SUMS_SQL_MAX];
+    char surveys[3][5][API_KPI_SUMS_SQL_MAX];
+    char baseline[3][2][API_KPI_SUMS_SQL_MAX];
+} api_kpi_texts;
 
 /* The 14 sums of kpi_counters over contact_intervals, and the same over contact_facts. */
 const char *const api_kpi_aggregate_columns =
@@ -477,9 +483,15 @@ static void api_kpi_run(struct api_kpi_query *query)
         bucket = survey_bucket = "'total'";
         break;
     }
-    api_kpi_sums_sql(query->sql, query->scope.kind, bucket, query->use_raw, true);
-    api_kpi_surveys_sql(query->surveys_sql, query->scope.kind, survey_bucket);
-    api_kpi_baseline_sql(query->baseline_sql, query->scope.kind, query->use_raw);
+    char *sums_sql = api_kpi_texts.sums[query->scope.kind][query->grouping][query->use_raw];
+    char *surveys_sql = api_kpi_texts.surveys[query->scope.kind][query->grouping];
+    char *baseline_sql = api_kpi_texts.baseline[query->scope.kind][query->use_raw];
+    if (!sums_sql[0])
+        api_kpi_sums_sql(sums_sql, query->scope.kind, bucket, query->use_raw, true);
+    if (!surveys_sql[0])
+        api_kpi_surveys_sql(surveys_sql, query->scope.kind, survey_bucket);
+    if (!baseline_sql[0])
+        api_kpi_baseline_sql(baseline_sql, query->scope.kind, query->use_raw);
     query->repeat_window_days = 7; /* the default, until a row says otherwise */
 
     api_kpi_baseline_params_init(&baseline);
@@ -491,7 +503,7 @@ static void api_kpi_run(struct api_kpi_query *query)
     calendar_format_rfc3339_utc(query->from_us, query->from_text);
     calendar_format_rfc3339_utc(query->to_us, query->to_text);
     memset(statements, 0, sizeof statements);
-    statements[0].sql = query->sql;
+    statements[0].sql = sums_sql;
     statements[0].param_count = 5;
     statements[0].params[0] = tenant->id_text;
     statements[0].params[1] = query->from_text;
@@ -508,9 +520,9 @@ static void api_kpi_run(struct api_kpi_query *query)
     if (query->channel >= 0)
         statements[1].params[2] = event_channel_name((enum event_channel)query->channel);
     statements[2] = statements[0];
-    statements[2].sql = query->surveys_sql;
+    statements[2].sql = surveys_sql;
     statements[3] = statements[0];
-    statements[3].sql = query->baseline_sql;
+    statements[3].sql = baseline_sql;
     statements[3].param_count = 6;
     statements[3].params[1] = text_buffer_string(&baseline.local_from);
     statements[3].params[2] = text_buffer_string(&baseline.local_to);

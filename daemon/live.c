@@ -78,7 +78,7 @@ struct live_query {
     struct period today;
     bool repeat_from_raw; /* else a scope's cached repeat counts are used */
     char from_text[32], to_text[32];
-    char sql_sums[API_KPI_SUMS_SQL_MAX], sql_open[1024];
+    const char *sql_open; /* live_texts */
 };
 
 struct live {
@@ -284,8 +284,19 @@ static void live_on_snapshot(const struct db_result *result, void *user_data)
     free(query);
 }
 
+/* The texts of a snapshot's statements: they depend only on the scope's kind (and, for
+ * the sums, whether repeat counts come from raw contacts), so each is written once. */
+static struct {
+    char open[3][1024];
+    char sums[3][2][API_KPI_SUMS_SQL_MAX];
+} live_texts;
+
 static void live_query_prepare(struct live_query *query)
 {
+    char *open = live_texts.open[query->target.kind];
+    query->sql_open = open;
+    if (open[0])
+        return;
     const char *open_filter =
         query->target.kind == SCOPE_QUEUE ? " AND l.queue = $2"
         : query->target.kind == SCOPE_SERVICE
@@ -294,7 +305,7 @@ static void live_query_prepare(struct live_query *query)
               " l.local_date < s.valid_to AND s.service = $2)"
             : " AND $2::text IS NULL";
 
-    snprintf(query->sql_open, sizeof query->sql_open,
+    snprintf(open, sizeof live_texts.open[0],
              "SELECT count(*) FILTER (WHERE l.answered_at IS NULL),"
              " (extract(epoch FROM min(l.offered_at) FILTER (WHERE l.answered_at IS NULL))"
              " * 1000000)::bigint, count(*) FILTER (WHERE l.answered_at IS NOT NULL),"
@@ -324,9 +335,11 @@ static void live_query_submit(struct live_query *query)
         !query->scope || !query->scope->repeat_valid ||
         query->scope->repeat_day != query->today.first_day ||
         query->live->ticks - query->scope->repeat_tick >= LIVE_REPEAT_REFRESH_TICKS;
-    api_kpi_sums_sql(query->sql_sums, query->target.kind, "'total'", false, query->repeat_from_raw);
+    char *sums = live_texts.sums[query->target.kind][query->repeat_from_raw];
+    if (!sums[0])
+        api_kpi_sums_sql(sums, query->target.kind, "'total'", false, query->repeat_from_raw);
     memset(statements, 0, sizeof statements);
-    statements[0].sql = query->sql_sums;
+    statements[0].sql = sums;
     const char *channel = query->channel >= 0 ? query->channel_text : NULL;
     statements[0].param_count = 5; /* $5, the channel: NULL, all channels */
     statements[0].params[0] = query->tenant->id_text;
