@@ -13,6 +13,7 @@
 #include <event2/http.h>
 #include <jansson.h>
 
+#include "clock.h"
 #include "alert_payload.h"
 #include "api_kpi.h"
 #include "config.h"
@@ -62,20 +63,6 @@ struct alert_sums {
     struct alert_sums_row *rows;
     int count;
 };
-
-static double alert_monotonic_s(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-}
-
-int64_t alert_evaluator_now_us(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
-}
 
 void alert_evaluator_link(const struct server *server, const char *scope_text, const char *channel,
                           enum alert_window window, char *out, size_t size)
@@ -230,7 +217,7 @@ static int alert_notice_add(json_t *notices, const struct alert_notification *no
  * woken meanwhile. */
 static void alert_pass_done(struct alert_evaluator *evaluator, long stored)
 {
-    double total_ms = (alert_monotonic_s() - evaluator->pass_started_s) * 1e3;
+    double total_ms = (clock_monotonic_s() - evaluator->pass_started_s) * 1e3;
     evaluator->in_flight = false;
     evaluator->last_pass_s = total_ms / 1e3;
     log_debug("alert.pass",
@@ -446,7 +433,7 @@ static void alert_on_read(const struct db_result *result, void *user_data)
         evaluator->in_flight = false;
         return;
     }
-    double judge_started_s = alert_monotonic_s();
+    double judge_started_s = clock_monotonic_s();
     evaluator->read_ms = (judge_started_s - evaluator->pass_started_s) * 1e3;
     states = json_array();
     notices = json_array();
@@ -457,7 +444,7 @@ static void alert_on_read(const struct db_result *result, void *user_data)
         /* Nothing changed: no write. */
         json_decref(states);
         json_decref(notices);
-        evaluator->judge_ms = (alert_monotonic_s() - judge_started_s) * 1e3;
+        evaluator->judge_ms = (clock_monotonic_s() - judge_started_s) * 1e3;
         alert_pass_done(evaluator, 0);
         return;
     }
@@ -465,7 +452,7 @@ static void alert_on_read(const struct db_result *result, void *user_data)
     notices_text = json_dumps(notices, JSON_COMPACT);
     json_decref(states);
     json_decref(notices);
-    evaluator->judge_ms = (alert_monotonic_s() - judge_started_s) * 1e3;
+    evaluator->judge_ms = (clock_monotonic_s() - judge_started_s) * 1e3;
     statement.sql = "SELECT ccm_alert_store($1::jsonb, $2::jsonb)";
     statement.param_count = 2;
     statement.params[0] = states_text;
@@ -532,7 +519,7 @@ static void alert_pass_start(struct alert_evaluator *evaluator)
         " FROM targets WHERE tenant_id IN (SELECT tenant_id FROM alert_rules WHERE enabled)"
         " AND current_setting('ccm.alert_leader')::boolean ORDER BY tenant_id";
     evaluator->in_flight = true;
-    evaluator->pass_started_s = alert_monotonic_s();
+    evaluator->pass_started_s = clock_monotonic_s();
     if (db_pool_submit(evaluator->pool, statements, 6, alert_on_read, evaluator))
         evaluator->in_flight = false;
 }
@@ -557,7 +544,7 @@ void alert_evaluator_wake(struct alert_evaluator *evaluator)
         return;
     double gap = evaluator->last_pass_s * 2 > ALERT_PASS_GAP_S ? evaluator->last_pass_s * 2
                                                                : ALERT_PASS_GAP_S;
-    double delay = gap - (alert_monotonic_s() - evaluator->pass_started_s);
+    double delay = gap - (clock_monotonic_s() - evaluator->pass_started_s);
     if (delay < ALERT_WAKE_MIN_S)
         delay = ALERT_WAKE_MIN_S;
     struct timeval soon = {0, (long)(delay * 1e6)};

@@ -33,9 +33,6 @@ void alert_evaluator_free(struct alert_evaluator *evaluator);
 /* Contacts were committed: evaluate soon (10 ms on; at most ten passes a second). */
 void alert_evaluator_wake(struct alert_evaluator *evaluator);
 
-/* The wall clock in microseconds. */
-int64_t alert_evaluator_now_us(void);
-
 /* The dashboard page for a scope, channel (NULL: every channel) and window: public_url
  * (else the listen address) + "/?scope=..." (the wallboard), or "/month.html?scope=..."
  * for mtd, with "&channel=..." for one channel. */

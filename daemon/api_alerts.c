@@ -17,6 +17,7 @@
 #include <openssl/rand.h>
 
 #include "alert.h"
+#include "clock.h"
 #include "alert_payload.h"
 #include "alert_eval.h"
 #include "api.h"
@@ -455,7 +456,7 @@ void api_alert_endpoint_post(struct http_call *call)
     char link[512];
     struct alert_notification sample = {
         .type = "alert.test",
-        .at_us = alert_evaluator_now_us(),
+        .at_us = clock_now_us(),
         .rule_id = "test",
         .rule_name = "A test from ccmetrics",
         .scope = "tenant",

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "clock.h"
 #include "api_kpi.h"
 #include "calendar.h"
 #include "db.h"
@@ -586,7 +587,7 @@ void api_enquiries_kpis_get(struct http_call *call)
             "period is required: today, mtd, YYYY-MM, YYYY-MM-DD, rolling-30d, fy-YYYY", NULL);
         return;
     }
-    if (period_resolve(period, api_kpi_now_us(), &call->tenant->tz, call->tenant->fy_start_month,
+    if (period_resolve(period, clock_now_us(), &call->tenant->tz, call->tenant->fy_start_month,
                        &read->period, &error) != 0) {
         free(read);
         http_reply_error(call, 400, "bad_period", error.message, NULL);
@@ -689,7 +690,7 @@ void api_enquiries_ageing_get(struct http_call *call)
         return;
     }
     ageing->call = call;
-    ageing->at_us = api_kpi_now_us();
+    ageing->at_us = clock_now_us();
     if (at && calendar_parse_rfc3339(at, strlen(at), &ageing->at_us, &error) != 0) {
         free(ageing);
         http_reply_error(call, 400, "bad_instant", error.message, NULL);

@@ -21,6 +21,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "clock.h"
 #include "api.h"
 #include "calendar.h"
 #include "config.h"
@@ -408,7 +409,7 @@ void api_exports_monthly_get(struct http_call *call)
     }
     snprintf(export->format, sizeof export->format, "%s", format);
     if (export_query_init(&export->query, call->tenant->id, &call->tenant->tz,
-                          call->tenant->fy_start_month, api_kpi_now_us(), scopes, scope_count,
+                          call->tenant->fy_start_month, clock_now_us(), scopes, scope_count,
                           http_query(call, "fy"), http_query(call, "profile"), &error) ||
         (http_query(call, "channel") &&
          export_query_set_channel(&export->query, http_query(call, "channel"), &error))) {
@@ -667,7 +668,7 @@ void api_publications_post(struct http_call *call)
         return;
     }
     json_decref(body);
-    int32_t today = tz_local_day(&call->tenant->tz, api_kpi_now_us());
+    int32_t today = tz_local_day(&call->tenant->tz, clock_now_us());
     struct calendar_date next = calendar_civil_from_days(day + 31);
     if (calendar_days_from_civil(next.year, next.month, 1) > today) {
         http_reply_error(call, 422, "month_not_over",

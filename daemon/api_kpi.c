@@ -15,6 +15,7 @@
 #include "api.h"
 #include "api_kpi.h"
 #include "calendar.h"
+#include "clock.h"
 #include "db.h"
 #include "event.h"
 #include "http.h"
@@ -249,13 +250,6 @@ void api_kpi_read_baseline(PGresult *result, int row, struct kpi_counters *count
         counters->has_baseline ? strtoll(PQgetvalue(result, row, 1), NULL, 10) : 0;
 }
 
-int64_t api_kpi_now_us(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    return (int64_t)now.tv_sec * CALENDAR_US_PER_SECOND + now.tv_nsec / 1000;
-}
-
 static void api_kpi_query_free(struct api_kpi_query *query)
 {
     free(query->buckets);
@@ -274,7 +268,7 @@ json_t *api_kpi_period_json(const struct period *period, const struct tenant *te
 bool api_kpi_repeat_provisional(const struct period *period, int repeat_window_days)
 {
     int64_t window_us = (int64_t)repeat_window_days * 86400 * CALENDAR_US_PER_SECOND;
-    return period->to_us + window_us > api_kpi_now_us();
+    return period->to_us + window_us > clock_now_us();
 }
 
 json_t *api_kpi_figures_json(const struct kpi_counters *counters, const struct kpi_target *targets,
@@ -591,8 +585,8 @@ void api_kpis_get(struct http_call *call)
     if (!query)
         return;
     if (period) {
-        if (period_resolve(period, api_kpi_now_us(), &call->tenant->tz,
-                           call->tenant->fy_start_month, &resolved, &error)) {
+        if (period_resolve(period, clock_now_us(), &call->tenant->tz, call->tenant->fy_start_month,
+                           &resolved, &error)) {
             http_reply_error(call, 400, "bad_period", error.message, NULL);
             free(query);
             return;
@@ -803,7 +797,7 @@ int api_kpi_list_query(struct http_call *call, struct scope *scope, char *scope_
         return -1;
     }
     scope_format(scope, scope_text, scope_text_size);
-    if (!period_text || period_resolve(period_text, api_kpi_now_us(), &call->tenant->tz,
+    if (!period_text || period_resolve(period_text, clock_now_us(), &call->tenant->tz,
                                        call->tenant->fy_start_month, period, &error) != 0) {
         http_reply_error(call, 400, "bad_period",
                          period_text

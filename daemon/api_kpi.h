@@ -69,7 +69,6 @@ void api_kpi_read_baseline(PGresult *result, int row, struct kpi_counters *count
  */
 void api_kpi_sums_sql(char out[API_KPI_SUMS_SQL_MAX], enum scope_kind kind, const char *bucket,
                       bool use_raw, bool repeat_from_raw);
-int64_t api_kpi_now_us(void);
 /* The 14 sums of kpi_counters (then two repeat counts that need a CTE f with
  * column `through`, a date) over contact_intervals, and the same 14 (then two
  * zeros) over contact_facts: the select lists of every statement that sums. */

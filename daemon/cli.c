@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <openssl/rand.h>
 
+#include "clock.h"
 #include "api_kpi.h"
 #include "db.h"
 #include "embedded_pg.h"
@@ -258,7 +259,7 @@ int cli_export(struct config *config, const char *tenant, const char *const *sco
     }
     if (tenant_load_time_zone(PQgetvalue(found, 0, 2), &tz, &error) ||
         export_query_init(query, strtoll(PQgetvalue(found, 0, 0), NULL, 10), &tz,
-                          (int)strtol(PQgetvalue(found, 0, 3), NULL, 10), api_kpi_now_us(), scopes,
+                          (int)strtol(PQgetvalue(found, 0, 3), NULL, 10), clock_now_us(), scopes,
                           scope_count, fy, profile, &error) ||
         (channel && export_query_set_channel(query, channel, &error))) {
         fprintf(stderr, "ccmetricsd: %s\n", error.message);

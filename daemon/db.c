@@ -10,6 +10,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -115,13 +116,9 @@ static void db_request_finish(struct db_request *request, bool connection_failed
     result.sqlstate = request->sqlstate;
     result.result_count = request->result_count;
     memcpy(result.results, request->results, sizeof result.results);
-    if (request->pool) {
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        metrics_histogram_observe(&request->pool->latency, (double)now.tv_sec +
-                                                               (double)now.tv_nsec / 1e9 -
-                                                               request->submitted_s);
-    }
+    if (request->pool)
+        metrics_histogram_observe(&request->pool->latency,
+                                  clock_monotonic_s() - request->submitted_s);
     request->callback(&result, request->user_data);
     db_request_free(request);
 }
@@ -225,16 +222,9 @@ static void db_conn_continue_connect(struct db_conn *conn)
     }
 }
 
-static double db_monotonic_s(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-}
-
 static void db_conn_connect(struct db_conn *conn)
 {
-    conn->connect_started_s = db_monotonic_s();
+    conn->connect_started_s = clock_monotonic_s();
     conn->pg = PQconnectStartParams(conn->pool->keywords, conn->pool->values, 0);
     if (!conn->pg) {
         db_conn_lost(conn, "out of memory");
@@ -256,7 +246,7 @@ static void db_conn_on_retry(evutil_socket_t fd, short what, void *arg)
 static void db_pool_on_watchdog(evutil_socket_t fd, short what, void *arg)
 {
     struct db_pool *pool = arg;
-    double now = db_monotonic_s();
+    double now = clock_monotonic_s();
     for (int i = 0; i < pool->count; i++)
         if (pool->conns[i].state == DB_CONN_CONNECTING &&
             now - pool->conns[i].connect_started_s > DB_CONNECT_TIMEOUT_S)
@@ -607,11 +597,7 @@ int db_pool_submit(struct db_pool *pool, const struct db_statement *statements, 
     request->callback = callback;
     request->user_data = user_data;
     request->pool = pool;
-    {
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        request->submitted_s = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-    }
+    request->submitted_s = clock_monotonic_s();
     request->statement_count = statement_count;
 
     if (!db_conn_send(best, request, statements, statement_count)) {

@@ -23,16 +23,10 @@
 #include <event2/event.h>
 #include <libpq-fe.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define EMBEDDED_PG_PORT "5432"
-
-static double embedded_pg_now(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-}
 
 static char *embedded_pg_join(const char *directory, const char *name)
 {
@@ -371,7 +365,7 @@ int embedded_pg_start(struct embedded_pg *server, struct ccm_error *error)
     server->started_here = true;
 
     dsn = embedded_pg_dsn(server, "postgres");
-    deadline = embedded_pg_now() + 120;
+    deadline = clock_monotonic_s() + 120;
     for (;;) {
         int status;
         if (PQping(dsn) == PQPING_OK)
@@ -386,7 +380,7 @@ int embedded_pg_start(struct embedded_pg *server, struct ccm_error *error)
                                  "(log %s): %s",
                                  server->log_path, tail);
         }
-        if (embedded_pg_now() > deadline) {
+        if (clock_monotonic_s() > deadline) {
             free(dsn);
             return ccm_error_set(error,
                                  "the embedded PostgreSQL server did not accept "
@@ -447,7 +441,7 @@ static void embedded_pg_on_child(evutil_socket_t fd, short what, void *arg)
         log_error("embedded_pg.exited", "status=%d signal=%d",
                   WIFEXITED(status) ? WEXITSTATUS(status) : -1,
                   WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-        now = embedded_pg_now();
+        now = clock_monotonic_s();
         if (now - server->first_restart_time > 60) {
             server->first_restart_time = now;
             server->restarts = 0;
@@ -487,8 +481,8 @@ void embedded_pg_stop(struct embedded_pg *server, int timeout_s)
     if (!server->started_here || server->pid <= 0)
         return;
     kill(server->pid, SIGINT);
-    deadline = embedded_pg_now() + timeout_s;
-    while (embedded_pg_now() < deadline) {
+    deadline = clock_monotonic_s() + timeout_s;
+    while (clock_monotonic_s() < deadline) {
         if (waitpid(server->pid, &status, WNOHANG) == server->pid) {
             log_info("embedded_pg.stopped", "pid=%d", (int)server->pid);
             server->pid = 0;

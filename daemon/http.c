@@ -25,6 +25,7 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/util.h>
 
+#include "clock.h"
 #include "api.h"
 #include "api_export.h"
 #include "api_metrics.h"
@@ -100,13 +101,6 @@ static const struct http_route http_routes[] = {
     {EVHTTP_REQ_POST, "/v1/publications", HTTP_ROUTE_ADMIN, api_publications_post},
     {EVHTTP_REQ_GET, "/v1/publications", HTTP_ROUTE_READ, api_publications_get},
 };
-
-static double http_now(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-}
 
 static const char *http_method_name(enum evhttp_cmd_type method)
 {
@@ -189,14 +183,15 @@ void http_reply(struct http_call *call, int status)
 {
     if (call->server->metrics)
         daemon_metrics_http(call->server->metrics, call->route_index, status,
-                            http_now() - call->started_s);
+                            clock_monotonic_s() - call->started_s);
     evhttp_add_header(evhttp_request_get_output_headers(call->request), "X-Request-Id",
                       call->request_id);
     evhttp_send_reply(call->request, status, http_reason(status), NULL);
     log_write(status >= 500 ? LOG_LEVEL_WARN : LOG_LEVEL_DEBUG, "http.request",
               "request_id=%s method=%s path=%s status=%d ms=%.2f tenant=%s", call->request_id,
               call->method_name, call->path ? call->path : "-", status,
-              (http_now() - call->started_s) * 1000.0, call->tenant ? call->tenant->name : "-");
+              (clock_monotonic_s() - call->started_s) * 1000.0,
+              call->tenant ? call->tenant->name : "-");
     http_call_free(call);
 }
 
@@ -313,7 +308,7 @@ static void http_on_authenticated(const struct tenant *tenant, unsigned scopes, 
     call->scopes = scopes;
     const struct config *config = call->server->config;
     if (config->rate_limit_per_s > 0 && call->server->limiter) {
-        double wait = rate_limiter_take(call->server->limiter, token_key, http_now(),
+        double wait = rate_limiter_take(call->server->limiter, token_key, clock_monotonic_s(),
                                         config->rate_limit_per_s, config->rate_limit_burst);
         if (wait > 0) {
             char retry_after[24];
@@ -366,7 +361,7 @@ static void http_on_request(struct evhttp_request *request, void *arg)
     call->server = server;
     call->request = request;
     call->route_index = -1;
-    call->started_s = http_now();
+    call->started_s = clock_monotonic_s();
     call->method_name = http_method_name(method);
     TAILQ_INIT(&call->query);
     snprintf(call->request_id, sizeof call->request_id, "%llx-%llx", (unsigned long long)time(NULL),

@@ -15,6 +15,7 @@
 #include <event2/http.h>
 #include <jansson.h>
 
+#include "clock.h"
 #include "api_kpi.h"
 #include "calendar.h"
 #include "db.h"
@@ -323,7 +324,7 @@ static void live_query_submit(struct live_query *query)
     const char *scope_name = query->target.kind == SCOPE_TENANT ? NULL : query->target.name;
     struct ccm_error error;
 
-    if (period_resolve("today", api_kpi_now_us(), &query->tenant->tz, query->tenant->fy_start_month,
+    if (period_resolve("today", clock_now_us(), &query->tenant->tz, query->tenant->fy_start_month,
                        &query->today, &error) != 0) {
         struct db_result failed = {.ok = false, .error = error.message, .sqlstate = ""};
         live_on_snapshot(&failed, query);

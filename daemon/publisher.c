@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "alert_eval.h"
 #include "alert_payload.h"
 #include "api_export.h"
@@ -117,7 +118,7 @@ static void publisher_on_published(const struct db_result *result, void *user_da
     snprintf(fy_text, sizeof fy_text, "%d", month >= start_month ? year : year - 1);
     if (tenant_load_time_zone(zone, &tz, &error) ||
         export_query_init(&run->query, strtoll(run->tenant_id, NULL, 10), &tz, start_month,
-                          api_kpi_now_us(), scopes, count, fy_text, NULL, &error)) {
+                          clock_now_us(), scopes, count, fy_text, NULL, &error)) {
         log_warn("publish.export_failed", "tenant=%s error=\"%s\"", run->tenant_name,
                  error.message);
         publisher_run_free(run);
@@ -150,8 +151,7 @@ static void publisher_publish(struct publisher *publisher, PGresult *due, int ro
         snprintf(query, sizeof link - (size_t)(query - link),
                  "/v1/exports/monthly?scope=tenant&fy=%s&format=html", fy_link);
     for (int f = 0; f < ALERT_FORMAT_COUNT; f++)
-        if (!(run->payloads[f] =
-                  alert_payload_published(month_key, alert_evaluator_now_us(), link, f))) {
+        if (!(run->payloads[f] = alert_payload_published(month_key, clock_now_us(), link, f))) {
             publisher_run_free(run);
             return;
         }

@@ -11,6 +11,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -34,13 +35,6 @@ struct repeat_finalizer {
 };
 
 static void repeat_finalize_next(struct repeat_finalizer *finalizer);
-
-static double repeat_monotonic_s(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-}
 
 static void repeat_pass_end(struct repeat_finalizer *finalizer)
 {
@@ -77,7 +71,7 @@ static void repeat_on_finalized(const struct db_result *result, void *user_data)
              final_through);
     log_debug("repeat.finalize_call", "tenant=%s final_through=%s more=%d ms=%.0f",
               finalizer->tenant_ids[finalizer->next_tenant], final_through, more,
-              (repeat_monotonic_s() - finalizer->call_started_s) * 1e3);
+              (clock_monotonic_s() - finalizer->call_started_s) * 1e3);
     if (more && !disturbed) {
         finalizer->busy_calls++;
     } else {
@@ -107,7 +101,7 @@ static void repeat_finalize_next(struct repeat_finalizer *finalizer)
     statement.params[0] = finalizer->tenant_ids[finalizer->next_tenant];
     statement.params[1] = REPEAT_DAYS_PER_CALL;
     statement.params[2] = finalizer->interval_text;
-    finalizer->call_started_s = repeat_monotonic_s();
+    finalizer->call_started_s = clock_monotonic_s();
     if (db_pool_submit(finalizer->pool, &statement, 1, repeat_on_finalized, finalizer) != 0)
         repeat_pass_end(finalizer);
 }

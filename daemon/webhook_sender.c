@@ -17,6 +17,7 @@
 #include <event2/event.h>
 #include <openssl/rand.h>
 
+#include "clock.h"
 #include "api_metrics.h"
 #include "config.h"
 #include "db.h"
@@ -60,20 +61,6 @@ struct webhook_sender {
     TAILQ_HEAD(, webhook_delivery) in_flight; /* transfers curl runs */
     char lease_text[16];
 };
-
-static double webhook_monotonic_s(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-}
-
-static int64_t webhook_now_us(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
-}
 
 static void webhook_claim(struct webhook_sender *sender);
 
@@ -214,7 +201,7 @@ static void webhook_finish(struct webhook_sender *sender, struct webhook_deliver
     char error[400] = "", texts[8][32];
     double random01;
     unsigned int random_bits = 0;
-    int duration_ms = (int)((webhook_monotonic_s() - delivery->started_s) * 1000);
+    int duration_ms = (int)((clock_monotonic_s() - delivery->started_s) * 1000);
     bool delivered, gone;
     int64_t delay_s = 0;
 
@@ -314,7 +301,7 @@ static void webhook_start(struct webhook_sender *sender, PGresult *rows, int r)
         curl_url_cleanup(parsed);
     }
     delivery->easy = curl_easy_init();
-    now_s = webhook_now_us() / 1000000;
+    now_s = clock_now_us() / 1000000;
     if (!delivery->body || !delivery->easy ||
         webhook_sign(secret, delivery->webhook_id, now_s, delivery->body, strlen(delivery->body),
                      signature, &error)) {
@@ -352,8 +339,8 @@ static void webhook_start(struct webhook_sender *sender, PGresult *rows, int r)
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, webhook_on_response);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, delivery);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, delivery->curl_error);
-    delivery->started_us = webhook_now_us();
-    delivery->started_s = webhook_monotonic_s();
+    delivery->started_us = clock_now_us();
+    delivery->started_s = clock_monotonic_s();
     if (curl_multi_add_handle(sender->multi, easy) != CURLM_OK) {
         webhook_delivery_free(delivery);
         return;
